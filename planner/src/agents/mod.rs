@@ -1,0 +1,1 @@
+//! The agents: the router and the goal, audience, budget and schedule resolvers.

@@ -1,0 +1,1 @@
+//! Multi-turn merge rules (SPEC §2).

@@ -1,0 +1,157 @@
+//! Text helpers the resolvers share: one normal form for matching words and phrases.
+//!
+//! [`normalize`] lower-cases, folds diacritics ("São Paulo" → "sao paulo"), turns everything that is not a
+//! letter or digit into a single space and trims. Phrase matching is then a matter of whole words.
+
+/// Lower-case, diacritics folded, punctuation replaced by single spaces.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = true;
+    for c in s.chars() {
+        let folded = fold_char(c);
+        for f in folded.chars() {
+            if f.is_alphanumeric() {
+                out.extend(f.to_lowercase());
+                space = false;
+            } else if !space {
+                out.push(' ');
+                space = true;
+            }
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// Folds one character's diacritics (Latin scripts of the supported markets).
+pub fn fold_char(c: char) -> std::borrow::Cow<'static, str> {
+    use std::borrow::Cow::{Borrowed, Owned};
+    let s = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ą' | 'ā' => "a",
+        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ą' | 'Ā' => "A",
+        'ç' | 'ć' | 'č' => "c",
+        'Ç' | 'Ć' | 'Č' => "C",
+        'è' | 'é' | 'ê' | 'ë' | 'ę' | 'ē' | 'ě' => "e",
+        'È' | 'É' | 'Ê' | 'Ë' | 'Ę' | 'Ē' | 'Ě' => "E",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
+        'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' => "I",
+        'ñ' | 'ń' | 'ň' => "n",
+        'Ñ' | 'Ń' | 'Ň' => "N",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' => "O",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' => "u",
+        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' => "U",
+        'ý' | 'ÿ' => "y",
+        'Ý' => "Y",
+        'ł' => "l",
+        'Ł' => "L",
+        'ś' | 'š' => "s",
+        'Ś' | 'Š' => "S",
+        'ź' | 'ż' | 'ž' => "z",
+        'Ź' | 'Ż' | 'Ž' => "Z",
+        'ř' => "r",
+        'ß' => "ss",
+        'æ' => "ae",
+        'Æ' => "AE",
+        'œ' => "oe",
+        'Œ' => "OE",
+        _ => return Owned(c.to_string()),
+    };
+    Borrowed(s)
+}
+
+/// Whether `phrase` (normalised) occurs in `text` (normalised) as whole words.
+pub fn contains_phrase(text: &str, phrase: &str) -> bool {
+    find_phrase(text, phrase).is_some()
+}
+
+/// Byte offset of the first whole-word occurrence of `phrase` in `text` (both normalised).
+pub fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
+    find_phrase_from(text, phrase, 0)
+}
+
+/// Byte offset of the first whole-word occurrence of `phrase` in `text` at or after `from`.
+pub fn find_phrase_from(text: &str, phrase: &str, from: usize) -> Option<usize> {
+    if phrase.is_empty() {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut start = from;
+    while start <= text.len() {
+        let i = start + text.get(start..)?.find(phrase)?;
+        let end = i + phrase.len();
+        let left_ok = i == 0 || bytes[i - 1] == b' ';
+        let right_ok = end == text.len() || bytes[end] == b' ';
+        if left_ok && right_ok {
+            return Some(i);
+        }
+        start = i + 1;
+        while start < text.len() && !text.is_char_boundary(start) {
+            start += 1;
+        }
+    }
+    None
+}
+
+/// Every whole-word occurrence of `phrase` in `text`, as byte offsets.
+pub fn find_all(text: &str, phrase: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = find_phrase_from(text, phrase, from) {
+        out.push(i);
+        from = i + phrase.len();
+    }
+    out
+}
+
+/// Function words that carry no meaning for matching.
+pub fn is_stopword(w: &str) -> bool {
+    matches!(
+        w,
+        "the" | "and" | "for" | "our" | "with" | "from" | "into" | "that" | "this" | "your" | "their" | "other"
+            | "services" | "products" | "general" | "related" | "supplies" | "goods" | "stores"
+    )
+}
+
+/// Whether two words are the same modulo a plural or a short suffix ("drinks"/"drink", "banking"/"bank").
+pub fn same_stem(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() < 4 {
+        return false;
+    }
+    long.starts_with(short) && matches!(&long[short.len()..], "s" | "es" | "ing" | "ers" | "er" | "ies")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_diacritics_and_punctuation() {
+        assert_eq!(normalize("  São Paulo, Malmö!  "), "sao paulo malmo");
+        assert_eq!(normalize("hip-hop & R&B"), "hip hop r b");
+        assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        let t = normalize("Reach fans in LA and Atlanta");
+        assert!(contains_phrase(&t, "la"));
+        assert!(contains_phrase(&t, "fans in la"));
+        assert_eq!(find_all(&t, "la"), vec![find_phrase(&t, "la").unwrap_or(0)]);
+        assert!(!contains_phrase(&t, "lant"));
+    }
+
+    #[test]
+    fn stems() {
+        assert!(same_stem("drinks", "drink"));
+        assert!(same_stem("banking", "bank"));
+        assert!(!same_stem("car", "cars"));
+        assert!(!same_stem("bank", "banana"));
+    }
+}
