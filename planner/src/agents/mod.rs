@@ -1,1 +1,277 @@
-//! The agents: the router and the goal, audience, budget and schedule resolvers.
+//! The agents: a [`router`] that decides which resolvers a message needs, and four resolvers that turn one
+//! message into structured updates of the brief — [`goal`] (objective, ad category, formats, placements),
+//! [`audience`] (places, ages, people, interests), [`budget`] and [`schedule`].
+//!
+//! Every resolver implements [`Resolver`]: an async interface with no runtime behind it, so a model-backed
+//! resolver can later replace or complement the rules without reshaping the pipeline. Each answer is a
+//! [`Resolution`]: the value, how confident the rules are, and the parts of the message they could not
+//! interpret (what a later issue hands to a language model).
+//!
+//! Start with [`router::route`], then any resolver; [`lexer`] is the tokenizer they share.
+
+use std::future::Future;
+
+use chrono::NaiveDate;
+
+use crate::text;
+
+pub mod audience;
+pub mod budget;
+pub mod goal;
+pub mod lexer;
+pub mod router;
+pub mod schedule;
+
+/// One user message as the resolvers see it.
+#[derive(Clone, Debug)]
+pub struct Message<'a> {
+    /// As typed.
+    pub raw: &'a str,
+    /// [`text::normalize`]d.
+    pub norm: String,
+    /// Tokens of the raw text.
+    pub tokens: Vec<lexer::Token>,
+    /// For each token, its byte offset in `norm` (symbols have none).
+    pub offsets: Vec<Option<usize>>,
+    /// The reference date "today".
+    pub today: NaiveDate,
+}
+
+impl<'a> Message<'a> {
+    /// Prepares a message for the resolvers.
+    pub fn new(raw: &'a str, today: NaiveDate) -> Self {
+        // The normal form is built from the tokens so that every normalised word maps back to them:
+        // glued letters and digits ("30s") form one word, symbols separate words.
+        let tokens = lexer::lex(raw);
+        let mut norm = String::with_capacity(raw.len());
+        let mut offsets = Vec::with_capacity(tokens.len());
+        let mut glued_to_word = false;
+        for t in &tokens {
+            let piece = match &t.kind {
+                lexer::Kind::Word(w) => w.as_str(),
+                lexer::Kind::Number(d) => d.as_str(),
+                lexer::Kind::Sym(_) => {
+                    offsets.push(None);
+                    glued_to_word = false;
+                    continue;
+                }
+            };
+            if !(glued_to_word && !t.space_before) && !norm.is_empty() {
+                norm.push(' ');
+            }
+            offsets.push(Some(norm.len()));
+            norm.push_str(piece);
+            glued_to_word = true;
+        }
+        Message { raw, norm, tokens, offsets, today }
+    }
+
+    /// The tokens that make up `len` bytes of the normalised text from `at`.
+    pub fn tokens_in(&self, at: usize, len: usize) -> impl Iterator<Item = &lexer::Token> {
+        self.tokens.iter().zip(&self.offsets).filter(move |(_, o)| o.is_some_and(|o| at <= o && o < at + len)).map(|(t, _)| t)
+    }
+
+    /// Byte offset in the normalised text of token `i` (or of the next word after it).
+    pub fn offset_of(&self, i: usize) -> usize {
+        self.offsets[i.min(self.offsets.len())..].iter().flatten().next().copied().unwrap_or(self.norm.len())
+    }
+
+    /// Whether the normalised message contains any of these phrases as whole words.
+    pub fn mentions(&self, phrases: &[&str]) -> bool {
+        phrases.iter().any(|p| text::contains_phrase(&self.norm, p))
+    }
+}
+
+/// What a resolver made of a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution<T> {
+    /// The structured update.
+    pub value: T,
+    /// 0–100: how sure the rules are of `value`.
+    pub confidence: u8,
+    /// Phrases that talk about this resolver's slots but that the rules could not interpret.
+    pub unparsed: Vec<String>,
+}
+
+/// A resolver agent. Async so that a model-backed implementation fits the same slot.
+pub trait Resolver {
+    /// The structured update it produces.
+    type Output;
+    /// Its name in the trace.
+    const NAME: &'static str;
+    /// Resolves one message.
+    fn resolve(&self, message: &Message<'_>) -> impl Future<Output = Resolution<Self::Output>>;
+}
+
+/// How a message changes a list slot (SPEC §2, multi-turn).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListEdit<T> {
+    /// The message says nothing about this list.
+    Keep,
+    /// A plain new value: replaces the list.
+    Replace(Vec<T>),
+    /// "add"/"also": extends it.
+    Add(Vec<T>),
+    /// "only X"/"just X": makes it exactly X.
+    Only(Vec<T>),
+    /// "remove"/"drop"/"without X": removes X.
+    Remove(Vec<T>),
+    /// "X instead of Y": swaps Y for X.
+    Swap {
+        /// X.
+        add: Vec<T>,
+        /// Y.
+        remove: Vec<T>,
+    },
+    /// "men and women", "everyone": explicitly no restriction.
+    Clear,
+}
+
+impl<T: PartialEq + Clone> ListEdit<T> {
+    /// Applies the edit to a list, keeping first-mention order and no duplicates.
+    pub fn apply(&self, list: &mut Vec<T>) {
+        let extend = |list: &mut Vec<T>, items: &[T]| {
+            for item in items {
+                if !list.contains(item) {
+                    list.push(item.clone());
+                }
+            }
+        };
+        match self {
+            ListEdit::Keep => {}
+            ListEdit::Replace(items) | ListEdit::Only(items) => {
+                list.clear();
+                extend(list, items);
+            }
+            ListEdit::Add(items) => extend(list, items),
+            ListEdit::Remove(items) => list.retain(|x| !items.contains(x)),
+            ListEdit::Swap { add, remove } => {
+                // Keep the swapped item's position where there was one.
+                for (i, r) in remove.iter().enumerate() {
+                    if let (Some(pos), Some(a)) = (list.iter().position(|x| x == r), add.get(i)) {
+                        if !list.contains(a) {
+                            list[pos] = a.clone();
+                            continue;
+                        }
+                    }
+                    list.retain(|x| x != r);
+                }
+                extend(list, add);
+            }
+            ListEdit::Clear => list.clear(),
+        }
+    }
+
+    /// Whether the message said anything about this list.
+    pub fn is_keep(&self) -> bool {
+        matches!(self, ListEdit::Keep)
+    }
+
+    /// The same edit over other items.
+    pub fn map<U>(&self, f: impl Fn(&T) -> U) -> ListEdit<U> {
+        let all = |v: &Vec<T>| v.iter().map(&f).collect();
+        match self {
+            ListEdit::Keep => ListEdit::Keep,
+            ListEdit::Replace(v) => ListEdit::Replace(all(v)),
+            ListEdit::Add(v) => ListEdit::Add(all(v)),
+            ListEdit::Only(v) => ListEdit::Only(all(v)),
+            ListEdit::Remove(v) => ListEdit::Remove(all(v)),
+            ListEdit::Swap { add, remove } => ListEdit::Swap { add: all(add), remove: all(remove) },
+            ListEdit::Clear => ListEdit::Clear,
+        }
+    }
+}
+
+/// How the items a message names should be combined with what the conversation already holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditMode {
+    /// Plain values: replace.
+    Replace,
+    /// "add", "also", "plus", "as well".
+    Add,
+    /// "only", "just", "exclusively".
+    Only,
+}
+
+impl EditMode {
+    /// The mode a message's wording asks for.
+    pub fn of(message: &Message<'_>) -> EditMode {
+        if message.mentions(&["only", "just", "exclusively", "solely"]) {
+            EditMode::Only
+        } else if message.mentions(&["add", "also", "plus", "as well", "too", "include", "including", "expand to"]) {
+            EditMode::Add
+        } else {
+            EditMode::Replace
+        }
+    }
+}
+
+/// Words after which a named item is taken out rather than put in.
+pub const REMOVE_WORDS: &[&str] = &["remove", "drop", "without", "exclude", "excluding", "except", "not", "no", "minus"];
+
+/// Builds a list edit from the items a message names (with byte offsets in the normalised text), given
+/// where "instead of" and the removal words sit.
+pub fn edit_from<T: Clone + PartialEq>(message: &Message<'_>, items: &[(usize, T)]) -> ListEdit<T> {
+    if items.is_empty() {
+        return ListEdit::Keep;
+    }
+    let norm = &message.norm;
+    if let Some(pivot) = text::find_phrase(norm, "instead of") {
+        let add: Vec<T> = items.iter().filter(|(p, _)| *p < pivot).map(|(_, t)| t.clone()).collect();
+        let remove: Vec<T> = items.iter().filter(|(p, _)| *p > pivot).map(|(_, t)| t.clone()).collect();
+        if !remove.is_empty() {
+            return ListEdit::Swap { add, remove };
+        }
+    }
+    // An item is removed when a removal word stands among the few words before it ("drop Chile",
+    // "without podcasts and video" reaches two items on).
+    let removed = |pos: usize| {
+        let before: Vec<&str> = norm[..pos].split_whitespace().rev().take(4).collect();
+        before.iter().any(|w| REMOVE_WORDS.contains(w))
+    };
+    let (out, keep): (Vec<_>, Vec<_>) = items.iter().cloned().partition(|(p, _)| removed(*p));
+    let out: Vec<T> = out.into_iter().map(|(_, t)| t).collect();
+    let keep: Vec<T> = keep.into_iter().map(|(_, t)| t).collect();
+    if keep.is_empty() {
+        return ListEdit::Remove(out);
+    }
+    match EditMode::of(message) {
+        EditMode::Only => ListEdit::Only(keep),
+        EditMode::Add => ListEdit::Add(keep),
+        EditMode::Replace => ListEdit::Replace(keep),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default()
+    }
+
+    #[test]
+    fn list_edits_follow_the_multi_turn_rules() {
+        let mut list = vec!["AR", "CL"];
+        ListEdit::Swap { add: vec!["CO"], remove: vec!["CL"] }.apply(&mut list);
+        assert_eq!(list, vec!["AR", "CO"]);
+        ListEdit::Add(vec!["CL"]).apply(&mut list);
+        assert_eq!(list, vec!["AR", "CO", "CL"]);
+        ListEdit::Remove(vec!["AR"]).apply(&mut list);
+        assert_eq!(list, vec!["CO", "CL"]);
+        ListEdit::Only(vec!["CL"]).apply(&mut list);
+        assert_eq!(list, vec!["CL"]);
+    }
+
+    #[test]
+    fn edit_mode_reads_the_wording() {
+        let m = Message::new("Actually make it Colombia instead of Chile", day());
+        let co = m.norm.find("colombia").unwrap_or(0);
+        let cl = m.norm.find("chile").unwrap_or(0);
+        assert_eq!(edit_from(&m, &[(co, "CO"), (cl, "CL")]), ListEdit::Swap { add: vec!["CO"], remove: vec!["CL"] });
+        let m = Message::new("add Chile", day());
+        assert_eq!(edit_from(&m, &[(4, "CL")]), ListEdit::Add(vec!["CL"]));
+        let m = Message::new("drop Chile", day());
+        assert_eq!(edit_from(&m, &[(5, "CL")]), ListEdit::Remove(vec!["CL"]));
+    }
+}

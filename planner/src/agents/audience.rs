@@ -1,0 +1,687 @@
+//! The audience resolver: places, ages, genders, platforms, interests, genres and podcast topics
+//! (SPEC §2, "Audience").
+//!
+//! Start at [`resolve`]. Places are matched longest first over the normalised text, and each match takes
+//! its span so "Mexico City" is not also "Mexico", nor "Latin America" also "latin" music. Words that
+//! describe the product ("our fitness app", "a gaming headset") target nothing; words about the audience
+//! ("fitness enthusiasts", "who are into food") do. Cities are kept as the spelling found and settled by the
+//! conversation, which knows every country named ([`resolve_city`]).
+
+use super::lexer::{Token, month_at};
+use super::{ListEdit, Message, Resolution, Resolver, edit_from};
+use crate::taxonomy::cities::{self, City};
+use crate::text;
+use crate::types::{AgeRange, Country, Gender, Platform};
+
+/// What a message says about the audience.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AudienceUpdate {
+    /// Markets named directly or through a region.
+    pub countries: ListEdit<Country>,
+    /// Cities, as the normalised spelling found (settled later by [`resolve_city`]).
+    pub cities: ListEdit<String>,
+    /// Age bands.
+    pub age_ranges: ListEdit<AgeRange>,
+    /// Genders.
+    pub genders: ListEdit<Gender>,
+    /// Platforms.
+    pub platforms: ListEdit<Platform>,
+    /// Interest slugs.
+    pub interests: ListEdit<&'static str>,
+    /// Genre slugs.
+    pub genres: ListEdit<&'static str>,
+    /// Podcast topic slugs.
+    pub podcast_topics: ListEdit<&'static str>,
+}
+
+impl Default for AudienceUpdate {
+    fn default() -> Self {
+        AudienceUpdate {
+            countries: ListEdit::Keep,
+            cities: ListEdit::Keep,
+            age_ranges: ListEdit::Keep,
+            genders: ListEdit::Keep,
+            platforms: ListEdit::Keep,
+            interests: ListEdit::Keep,
+            genres: ListEdit::Keep,
+            podcast_topics: ListEdit::Keep,
+        }
+    }
+}
+
+/// Resolves audiences with rules.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AudienceResolver;
+
+impl Resolver for AudienceResolver {
+    type Output = AudienceUpdate;
+    const NAME: &'static str = "audience";
+
+    async fn resolve(&self, message: &Message<'_>) -> Resolution<AudienceUpdate> {
+        resolve(message)
+    }
+}
+
+/// Whether the message talks about the audience (the router's test).
+pub fn mentions(message: &Message<'_>) -> bool {
+    let r = resolve(message);
+    r.value != AudienceUpdate::default() || !r.unparsed.is_empty()
+}
+
+/// Regions of SPEC §2 and a few more that name their countries unambiguously.
+const REGIONS: &[(&str, &[Country])] = {
+    use Country::*;
+    &[
+        ("nordics", &[Se, No, Dk, Fi]),
+        ("nordic countries", &[Se, No, Dk, Fi]),
+        ("nordic region", &[Se, No, Dk, Fi]),
+        ("nordic markets", &[Se, No, Dk, Fi]),
+        ("scandinavia", &[Se, No, Dk]),
+        ("scandinavian countries", &[Se, No, Dk]),
+        ("scandinavian markets", &[Se, No, Dk]),
+        ("dach", &[De, At, Ch]),
+        ("dach region", &[De, At, Ch]),
+        ("benelux", &[Be, Nl, Lu]),
+        ("iberia", &[Es, Pt]),
+        ("iberian peninsula", &[Es, Pt]),
+        ("north america", &[Us, Ca]),
+        ("latin america", &[Mx, Br, Ar, Co, Cl, Pe]),
+        ("latam", &[Mx, Br, Ar, Co, Cl, Pe]),
+        ("anz", &[Au, Nz]),
+        ("uk and ireland", &[Gb, Ie]),
+    ]
+};
+
+/// Country names and common variants.
+const COUNTRY_NAMES: &[(&str, Country)] = {
+    use Country::*;
+    &[
+        ("united states of america", Us), ("united states", Us), ("usa", Us), ("u s a", Us), ("u s", Us),
+        ("the states", Us), ("america", Us), ("canada", Ca), ("mexico", Mx), ("brazil", Br), ("brasil", Br),
+        ("argentina", Ar), ("colombia", Co), ("chile", Cl), ("peru", Pe), ("united kingdom", Gb),
+        ("great britain", Gb), ("britain", Gb), ("uk", Gb), ("u k", Gb), ("england", Gb), ("scotland", Gb),
+        ("wales", Gb), ("northern ireland", Gb), ("republic of ireland", Ie), ("ireland", Ie), ("france", Fr),
+        ("germany", De), ("deutschland", De), ("austria", At), ("switzerland", Ch), ("italy", It), ("spain", Es),
+        ("portugal", Pt), ("the netherlands", Nl), ("netherlands", Nl), ("holland", Nl), ("belgium", Be),
+        ("luxembourg", Lu), ("sweden", Se), ("norway", No), ("denmark", Dk), ("finland", Fi), ("poland", Pl),
+        ("australia", Au), ("new zealand", Nz), ("aotearoa", Nz), ("japan", Jp), ("india", In),
+        ("south africa", Za),
+    ]
+};
+
+/// Adjectives that target only when they describe the audience ("Brazilian listeners"), never the
+/// advertiser ("our Nordic coffee brand").
+const DEMONYMS: &[(&str, &[Country])] = {
+    use Country::*;
+    &[
+        ("american", &[Us]), ("canadian", &[Ca]), ("mexican", &[Mx]), ("brazilian", &[Br]), ("argentine", &[Ar]),
+        ("argentinian", &[Ar]), ("colombian", &[Co]), ("chilean", &[Cl]), ("peruvian", &[Pe]), ("british", &[Gb]),
+        ("english", &[Gb]), ("scottish", &[Gb]), ("welsh", &[Gb]), ("irish", &[Ie]), ("french", &[Fr]),
+        ("german", &[De]), ("austrian", &[At]), ("swiss", &[Ch]), ("italian", &[It]), ("spanish", &[Es]),
+        ("portuguese", &[Pt]), ("dutch", &[Nl]), ("belgian", &[Be]), ("swedish", &[Se]), ("norwegian", &[No]),
+        ("danish", &[Dk]), ("finnish", &[Fi]), ("polish", &[Pl]), ("australian", &[Au]), ("aussie", &[Au]),
+        ("kiwi", &[Nz]), ("japanese", &[Jp]), ("indian", &[In]), ("south african", &[Za]),
+        ("nordic", &[Se, No, Dk, Fi]), ("scandinavian", &[Se, No, Dk]), ("iberian", &[Es, Pt]),
+        ("latin american", &[Mx, Br, Ar, Co, Cl, Pe]), ("north american", &[Us, Ca]),
+    ]
+};
+
+/// Nouns that make a preceding adjective or interest word describe people.
+const AUDIENCE_NOUNS: &[&str] = &[
+    "listeners", "listener", "audience", "audiences", "fans", "fan", "users", "people", "consumers", "customers",
+    "market", "markets", "millennials", "gen", "women", "men", "parents", "students", "teens", "adults",
+    "families", "drivers", "gamers", "moms", "dads", "shoppers", "travelers", "travellers", "professionals",
+    "youth", "lovers", "enthusiasts", "heads", "buffs", "goers", "nerds", "geeks", "junkies", "owners",
+    "seekers", "followers", "crowd", "community", "speakers", "residents", "living", "households",
+];
+
+/// Nouns that make a preceding word describe the product or the advertiser.
+const PRODUCT_NOUNS: &[&str] = &[
+    "app", "apps", "brand", "brands", "store", "stores", "shop", "company", "product", "products", "headset",
+    "line", "site", "website", "page", "service", "platform", "festival", "podcast", "show", "newsletter",
+    "chain", "clinic", "game", "studio", "club", "magazine", "channel", "event", "label", "launch", "drop",
+    "sale", "business", "startup", "restaurant", "cafe", "bar", "brewery", "bank", "school", "course", "class",
+    "agency", "device", "gear", "equipment", "subscription", "box", "delivery", "network", "blog", "retailer",
+];
+
+/// Interest phrases (SPEC §1 slugs).
+const INTERESTS: &[(&str, &str)] = &[
+    ("arts", "arts-culture"), ("art", "arts-culture"), ("culture", "arts-culture"), ("museums", "arts-culture"),
+    ("theatre", "arts-culture"), ("theater", "arts-culture"),
+    ("cars", "automotive"), ("car", "automotive"), ("automotive", "automotive"), ("petrolheads", "automotive"),
+    ("motorheads", "automotive"), ("beauty", "beauty"), ("makeup", "beauty"), ("skincare", "beauty"),
+    ("cosmetics", "beauty"), ("business", "business"), ("entrepreneurs", "business"),
+    ("small business owners", "business"), ("business owners", "business"), ("careers", "careers"),
+    ("job seekers", "careers"), ("jobseekers", "careers"), ("dating", "dating"), ("singles", "dating"),
+    ("education", "education"), ("parents", "family-parenting"), ("parenting", "family-parenting"),
+    ("families", "family-parenting"), ("new parents", "family-parenting"), ("fashion", "fashion"),
+    ("fashionistas", "fashion"), ("streetwear", "fashion"), ("finance", "finance"), ("investors", "finance"),
+    ("investing", "finance"), ("crypto", "finance"), ("fitness", "fitness"), ("gym", "fitness"),
+    ("gym goers", "fitness"), ("gymgoers", "fitness"), ("workout", "fitness"), ("working out", "fitness"),
+    ("runners", "fitness"), ("running", "fitness"), ("exercise", "fitness"), ("crossfit", "fitness"),
+    ("food", "food-drink"), ("foodies", "food-drink"), ("cooking", "food-drink"), ("home cooks", "food-drink"),
+    ("recipes", "food-drink"), ("baking", "food-drink"), ("dining", "food-drink"), ("drinks", "food-drink"),
+    ("gamers", "gaming"), ("gaming", "gaming"), ("video games", "gaming"), ("esports", "gaming"), ("gamer", "gaming"),
+    ("health", "health-wellness"), ("wellness", "health-wellness"), ("wellbeing", "health-wellness"),
+    ("meditation", "health-wellness"), ("mindfulness", "health-wellness"), ("yoga", "health-wellness"),
+    ("gardening", "home-garden"), ("gardeners", "home-garden"), ("diy", "home-garden"),
+    ("home improvement", "home-garden"), ("interior design", "home-garden"), ("homeowners", "home-garden"),
+    ("movies", "movies-tv"), ("movie", "movies-tv"), ("film", "movies-tv"), ("films", "movies-tv"),
+    ("cinema", "movies-tv"), ("tv", "movies-tv"), ("television", "movies-tv"), ("movie buffs", "movies-tv"),
+    ("cinephiles", "movies-tv"), ("binge watchers", "movies-tv"), ("news", "news-politics"),
+    ("politics", "news-politics"), ("current affairs", "news-politics"), ("outdoors", "outdoors"),
+    ("outdoor", "outdoors"), ("hiking", "outdoors"), ("hikers", "outdoors"), ("camping", "outdoors"),
+    ("nature lovers", "outdoors"), ("climbing", "outdoors"), ("fishing", "outdoors"), ("pets", "pets"),
+    ("pet owners", "pets"), ("dog owners", "pets"), ("cat owners", "pets"), ("dog lovers", "pets"),
+    ("cat lovers", "pets"), ("dogs", "pets"), ("cats", "pets"), ("science", "science"), ("space", "science"),
+    ("astronomy", "science"), ("shopping", "shopping"), ("shoppers", "shopping"), ("bargain hunters", "shopping"),
+    ("sports", "sports"), ("sport", "sports"), ("football", "sports"), ("soccer", "sports"),
+    ("basketball", "sports"), ("baseball", "sports"), ("tennis", "sports"), ("golf", "sports"),
+    ("cricket", "sports"), ("rugby", "sports"), ("hockey", "sports"), ("formula 1", "sports"), ("f1", "sports"),
+    ("technology", "technology"), ("tech", "technology"), ("gadgets", "technology"), ("techies", "technology"),
+    ("early adopters", "technology"), ("travel", "travel"), ("travellers", "travel"), ("travelers", "travel"),
+    ("tourists", "travel"), ("globetrotters", "travel"), ("backpackers", "travel"), ("traveling", "travel"),
+    ("travelling", "travel"),
+];
+
+/// Genre phrases (SPEC §1 slugs).
+const GENRES: &[(&str, &str)] = &[
+    ("afrobeats", "afrobeats"), ("afrobeat", "afrobeats"), ("afro beats", "afrobeats"),
+    ("alternative music", "alternative"), ("alternative rock", "alternative"), ("alt rock", "alternative"),
+    ("alternative fans", "alternative"), ("ambient", "ambient"), ("blues", "blues"), ("classical", "classical"),
+    ("opera", "classical"), ("country music", "country"), ("country fans", "country"),
+    ("country lovers", "country"), ("country listeners", "country"), ("country and western", "country"),
+    ("electronic", "electronic"), ("edm", "electronic"), ("dance music", "electronic"), ("techno", "electronic"),
+    ("house music", "electronic"), ("trance", "electronic"), ("electronica", "electronic"), ("folk", "folk"),
+    ("funk", "funk"), ("gospel", "gospel"), ("worship music", "gospel"), ("hip hop", "hip-hop"),
+    ("hiphop", "hip-hop"), ("rap", "hip-hop"), ("trap music", "hip-hop"), ("indie", "indie"), ("jazz", "jazz"),
+    ("k pop", "k-pop"), ("kpop", "k-pop"), ("latin pop", "latin"), ("latin music", "latin"), ("latin", "latin"),
+    ("lo fi", "lo-fi"), ("lofi", "lo-fi"), ("heavy metal", "metal"), ("metal", "metal"), ("metalheads", "metal"),
+    ("punk rock", "punk"), ("punk", "punk"), ("r b", "r-and-b"), ("rnb", "r-and-b"), ("r and b", "r-and-b"),
+    ("rhythm and blues", "r-and-b"), ("reggaeton", "reggaeton"), ("reggae", "reggae"), ("rock", "rock"),
+    ("neo soul", "soul"), ("soul", "soul"), ("pop", "pop"),
+];
+
+/// Podcast topic phrases (SPEC §1 slugs); they count only next to "podcast(s)" or as the exact slug.
+const TOPICS: &[(&str, &str)] = &[
+    ("cars", "automotive"), ("automotive", "automotive"), ("books", "books-and-literature"),
+    ("literature", "books-and-literature"), ("business", "business-and-finance"),
+    ("finance", "business-and-finance"), ("business and finance", "business-and-finance"), ("careers", "careers"),
+    ("career", "careers"), ("education", "education"), ("events", "events-and-attractions"),
+    ("family", "family-and-relationships"), ("relationships", "family-and-relationships"),
+    ("parenting", "family-and-relationships"), ("art", "fine-art"), ("food", "food-and-drink"),
+    ("cooking", "food-and-drink"), ("food and drink", "food-and-drink"), ("health", "healthy-living"),
+    ("wellness", "healthy-living"), ("fitness", "healthy-living"), ("healthy living", "healthy-living"),
+    ("hobbies", "hobbies-and-interests"), ("home", "home-and-garden"), ("gardening", "home-and-garden"),
+    ("medical", "medical-health"), ("medicine", "medical-health"), ("movies", "movies"), ("movie", "movies"),
+    ("film", "movies"), ("music", "music-and-audio"), ("news", "news-and-politics"),
+    ("politics", "news-and-politics"), ("news and politics", "news-and-politics"),
+    ("personal finance", "personal-finance"), ("money", "personal-finance"), ("pets", "pets"),
+    ("pop culture", "pop-culture"), ("celebrity", "pop-culture"), ("real estate", "real-estate"),
+    ("property", "real-estate"), ("religion", "religion-and-spirituality"),
+    ("spirituality", "religion-and-spirituality"), ("faith", "religion-and-spirituality"), ("science", "science"),
+    ("shopping", "shopping"), ("sports", "sports"), ("sport", "sports"), ("fashion", "style-and-fashion"),
+    ("style", "style-and-fashion"), ("tech", "technology-and-computing"), ("technology", "technology-and-computing"),
+    ("computing", "technology-and-computing"), ("tv", "television"), ("television", "television"),
+    ("travel", "travel"), ("gaming", "video-gaming"), ("video games", "video-gaming"),
+    ("video gaming", "video-gaming"),
+];
+
+/// Spans of the normalised text already claimed by a longer match.
+#[derive(Default)]
+struct Taken(Vec<(usize, usize)>);
+
+impl Taken {
+    fn free(&self, at: usize, len: usize) -> bool {
+        !self.0.iter().any(|(a, b)| at < *b && *a < at + len)
+    }
+    fn take(&mut self, at: usize, len: usize) {
+        self.0.push((at, at + len));
+    }
+}
+
+/// Finds each phrase of a table in free text, longest phrases first, claiming what it matches.
+fn find_table<T: Copy>(
+    norm: &str,
+    table: &[(&'static str, T)],
+    taken: &mut Taken,
+    accept: impl Fn(usize, &str) -> bool,
+) -> Vec<(usize, T)> {
+    let mut rows: Vec<&(&str, T)> = table.iter().collect();
+    rows.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    let mut out = Vec::new();
+    for (phrase, value) in rows {
+        for at in text::find_all(norm, phrase) {
+            if taken.free(at, phrase.len()) && accept(at, phrase) {
+                taken.take(at, phrase.len());
+                out.push((at, *value));
+            }
+        }
+    }
+    out.sort_by_key(|(at, _)| *at);
+    out
+}
+
+/// Words right after a phrase.
+fn next_words(norm: &str, at: usize, len: usize, n: usize) -> Vec<&str> {
+    norm.get(at + len..).unwrap_or("").split_whitespace().take(n).collect()
+}
+
+/// Words right before a phrase, nearest first.
+fn prev_words(norm: &str, at: usize, n: usize) -> Vec<&str> {
+    norm.get(..at).unwrap_or("").split_whitespace().rev().take(n).collect()
+}
+
+/// Whether a phrase at `at` describes the product or the advertiser rather than the audience.
+fn describes_product(norm: &str, at: usize, len: usize) -> bool {
+    let next = next_words(norm, at, len, 3);
+    if next.first().is_some_and(|w| AUDIENCE_NOUNS.contains(w)) {
+        return false;
+    }
+    let before = prev_words(norm, at, 2);
+    before.first().is_some_and(|w| matches!(*w, "our" | "my" | "their" | "your"))
+        || next.iter().take(2).any(|w| PRODUCT_NOUNS.contains(w))
+}
+
+/// The rules behind [`AudienceResolver`].
+pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
+    let norm = &message.norm;
+    let mut taken = Taken::default();
+    let mut unparsed = Vec::new();
+
+    // Places: regions, then cities, then countries and audience adjectives.
+    let regions = find_table(norm, REGIONS, &mut taken, |at, p| !(p == "anz" && !raw_upper(message, at, p)));
+    let city_hits = find_cities(message, &mut taken);
+    let countries = find_table(norm, COUNTRY_NAMES, &mut taken, |at, p| match p {
+        "america" => !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "latin" | "north" | "south" | "central")),
+        "u s" | "uk" | "u k" => true,
+        _ => true,
+    });
+    let us_code = us_code(message, &mut taken);
+    let demonyms = find_table(norm, DEMONYMS, &mut taken, |at, p| {
+        next_words(norm, at, p.len(), 2).iter().any(|w| AUDIENCE_NOUNS.contains(w))
+            && !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "our" | "my"))
+    });
+    let mut places: Vec<(usize, Country)> = Vec::new();
+    for (at, list) in regions.iter().chain(demonyms.iter()) {
+        places.extend(list.iter().map(|c| (*at, *c)));
+    }
+    places.extend(countries);
+    places.extend(us_code);
+    places.sort_by_key(|(at, _)| *at);
+
+    // Topics before genres and interests, genres before interests ("rock climbing" is outdoors).
+    let mentions_podcasts = message.mentions(&["podcast", "podcasts"]);
+    let topics = find_table(norm, TOPICS, &mut taken, |at, p| {
+        mentions_podcasts && (next_to_podcast(norm, at, p.len()) || exact_slug(message.raw, p))
+            && !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "our" | "my"))
+    });
+    let genres = find_table(norm, GENRES, &mut taken, |at, p| genre_ok(norm, at, p));
+    let interests = find_table(norm, INTERESTS, &mut taken, |at, p| {
+        !describes_product(norm, at, p.len()) && interest_ok(norm, at, p)
+    });
+    unparsed.extend(unknown_audience_words(norm, &taken));
+
+    let value = AudienceUpdate {
+        countries: edit_from(message, &places),
+        cities: edit_from(message, &city_hits),
+        age_ranges: edit_from(message, &ages(message)),
+        genders: genders(message),
+        platforms: platforms(message),
+        interests: edit_from(message, &interests),
+        genres: edit_from(message, &genres),
+        podcast_topics: edit_from(message, &topics),
+    };
+    let confidence = if unparsed.is_empty() { 90 } else { 70 };
+    Resolution { value, confidence, unparsed }
+}
+
+/// Whether the phrase is written in capitals in the message (for short codes like "ANZ", "LA", "US").
+fn raw_upper(message: &Message<'_>, at: usize, phrase: &str) -> bool {
+    let mut words = message.tokens_in(at, phrase.len()).filter(|t| t.word().is_some()).peekable();
+    words.peek().is_some() && words.all(|t| t.upper || t.word().is_some_and(|w| w.len() == 1) && t.capitalized)
+}
+
+/// "US" is a country only in capitals ("help us" is not).
+fn us_code(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, Country)> {
+    let mut out = Vec::new();
+    for at in text::find_all(&message.norm, "us") {
+        if taken.free(at, 2) && raw_upper(message, at, "us") {
+            taken.take(at, 2);
+            out.push((at, Country::Us));
+        }
+    }
+    out
+}
+
+/// Gazetteer matches, longest spelling first; short or common-word spellings need capitals.
+fn find_cities(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, String)> {
+    let norm = &message.norm;
+    let has_capitals = message.raw.chars().any(char::is_uppercase);
+    let mut spellings: Vec<String> = cities::all().iter().flat_map(cities::spellings).collect();
+    spellings.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    spellings.dedup();
+    let mut out = Vec::new();
+    for spelling in spellings {
+        if COUNTRY_NAMES.iter().any(|(c, _)| *c == spelling) {
+            continue;
+        }
+        for at in text::find_all(norm, &spelling) {
+            if !taken.free(at, spelling.len()) {
+                continue;
+            }
+            let short = spelling.len() <= 3;
+            if short && !raw_upper(message, at, &spelling) {
+                continue;
+            }
+            if has_capitals && !capitalized_at(message, at) {
+                continue;
+            }
+            taken.take(at, spelling.len());
+            out.push((at, spelling.clone()));
+        }
+    }
+    out.sort_by_key(|(at, _)| *at);
+    out
+}
+
+/// Whether the word at this normalised offset starts with a capital in the message.
+fn capitalized_at(message: &Message<'_>, at: usize) -> bool {
+    message.tokens_in(at, 1).next().is_some_and(|t| t.capitalized)
+}
+
+/// The city a spelling means: the one in a country the conversation names, else the most populous.
+/// Returns the city and whether the choice was ambiguous.
+pub fn resolve_city(spelling: &str, named: &[Country]) -> Option<(&'static City, bool)> {
+    let candidates: Vec<&'static City> =
+        cities::all().iter().filter(|c| cities::spellings(c).any(|s| s == spelling)).collect();
+    let ambiguous = candidates.len() > 1;
+    // `all()` is sorted most populous first.
+    let chosen = candidates.iter().find(|c| named.contains(&c.country)).or(candidates.first())?;
+    Some((chosen, ambiguous && !named.contains(&chosen.country)))
+}
+
+fn next_to_podcast(norm: &str, at: usize, len: usize) -> bool {
+    let next = next_words(norm, at, len, 2);
+    let prev = prev_words(norm, at, 3);
+    next.first().is_some_and(|w| matches!(*w, "podcast" | "podcasts"))
+        || next.first().is_some_and(|w| *w == "topic")
+        || (prev.len() >= 2 && matches!(prev[0], "about" | "on") && matches!(prev[1], "podcasts" | "podcast"))
+        || prev.first().is_some_and(|w| matches!(*w, "topic" | "topics"))
+}
+
+/// A slug written exactly as in the vocabulary ("personal-finance").
+fn exact_slug(raw: &str, phrase: &str) -> bool {
+    phrase.contains(' ') && raw.to_lowercase().contains(&phrase.replace(' ', "-"))
+}
+
+fn genre_ok(norm: &str, at: usize, phrase: &str) -> bool {
+    let next = next_words(norm, at, phrase.len(), 1);
+    let next = next.first().copied().unwrap_or("");
+    match phrase {
+        "pop" => !matches!(next, "culture" | "up" | "ups" | "corn" | "art" | "quiz" | "star" | "stars"),
+        "rock" => !matches!(next, "climbing" | "solid"),
+        "latin" => !matches!(next, "america" | "american" | "americans"),
+        "soul" => !matches!(next, "searching"),
+        "classical" => !matches!(next, "education" | "art"),
+        "electronic" => !matches!(next, "devices" | "device" | "products" | "goods" | "payments"),
+        "ambient" => !matches!(next, "temperature" | "light" | "lighting" | "noise"),
+        _ => true,
+    }
+}
+
+fn interest_ok(norm: &str, at: usize, phrase: &str) -> bool {
+    let next = next_words(norm, at, phrase.len(), 1);
+    let next = next.first().copied().unwrap_or("");
+    let prev = prev_words(norm, at, 1);
+    let prev = prev.first().copied().unwrap_or("");
+    match phrase {
+        // Ambiguous single words count only when something says they are about people's tastes.
+        "art" | "culture" | "space" | "home" | "news" | "food" | "health" | "running" | "exercise" | "business"
+        | "car" | "drinks" | "tv" | "film" | "movie" | "education" | "travel" | "tech" | "finance" | "gym"
+        | "sport" => {
+            AUDIENCE_NOUNS.contains(&next)
+                || matches!(prev, "into" | "love" | "loves" | "like" | "likes" | "in" | "about" | "enjoy" | "of")
+                || next == "and"
+                || prev == "and"
+        }
+        _ => !matches!(next, "industry" | "sector"),
+    }
+}
+
+/// Words right before audience nouns that no table claimed ("anime lovers", "college students").
+fn unknown_audience_words(norm: &str, taken: &Taken) -> Vec<String> {
+    let words: Vec<(usize, &str)> = norm.split(' ').scan(0usize, |pos, w| {
+        let at = *pos;
+        *pos += w.len() + 1;
+        Some((at, w))
+    }).collect();
+    let mut out = Vec::new();
+    for pair in words.windows(2) {
+        let ((at, w), (_, noun)) = (pair[0], pair[1]);
+        let describes = matches!(noun, "lovers" | "fans" | "enthusiasts" | "buffs" | "heads" | "goers" | "students" | "nerds");
+        if describes && w.len() > 2 && taken.free(at, w.len()) && !text::is_stopword(w) && w.parse::<u32>().is_err() {
+            out.push(format!("{w} {noun}"));
+        }
+    }
+    out
+}
+
+/// Age bands: "18-34", "18 to 34", "25+", "over 25", "under 25s", "in their 20s", "teens", "Gen Z"…
+pub fn ages(message: &Message<'_>) -> Vec<(usize, AgeRange)> {
+    let tokens = &message.tokens;
+    let norm = &message.norm;
+    let mut out: Vec<(usize, AgeRange)> = Vec::new();
+    let offset_of = |tok: usize| message.offset_of(tok);
+    let age = |t: &Token| t.int().filter(|n| (13..=99).contains(n) && t.digits().is_some_and(|d| d.len() == 2));
+    let money_before = |i: usize| {
+        i.checked_sub(1).and_then(|p| tokens.get(p)).is_some_and(|p| matches!(p.kind, super::lexer::Kind::Sym('$' | '€' | '£' | '¥' | '₹')) || (p.is_sym('.') || p.is_sym(',') || p.is_dash()) && !p.space_before && !tokens[i].space_before)
+    };
+    let unit_after = |j: usize| {
+        let t = tokens.get(j);
+        t.is_some_and(|t| {
+            t.is_any(&["days", "day", "weeks", "week", "months", "month", "k", "m", "percent", "st", "nd", "rd", "th", "grand", "thousand", "hours", "minutes", "min", "sec", "seconds"])
+                || t.is_sym('%')
+                || (t.word().is_some() && month_at(tokens, j).is_some())
+        }) || tokens.get(j).is_some_and(|t| t.is("of")) && month_at(tokens, j + 1).is_some()
+    };
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        let Some(a) = age(t) else {
+            i += 1;
+            continue;
+        };
+        if money_before(i) || (i > 0 && month_at(tokens, i - 1).is_some()) {
+            i += 1;
+            continue;
+        }
+        // "18-34", "18–34", "18 to 34", "between 18 and 34".
+        if let (Some(c), Some(bt)) = (tokens.get(i + 1), tokens.get(i + 2)) {
+            let between = i > 0 && tokens[i - 1].is("between");
+            let joined = c.is_dash() || c.is_any(&["to"]) || (between && c.is("and"));
+            if let Some(b) = age(bt).filter(|b| joined && *b >= a) {
+                if !unit_after(i + 3) && !money_before(i) {
+                    out.push((offset_of(i), AgeRange { min: a as u8, max: b as u8 }));
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        let next = tokens.get(i + 1);
+        // "25+", "25 and up/over/older".
+        let plus = next.is_some_and(|n| n.is_sym('+'))
+            || (next.is_some_and(|n| n.is("and")) && tokens.get(i + 2).is_some_and(|n| n.is_any(&["up", "over", "older", "above"])));
+        // "in their 20s".
+        let decade = next.is_some_and(|n| n.is("s") && !n.space_before) && a % 10 == 0;
+        let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
+        let over = prev.is_some_and(|p| p.is_any(&["over", "above"])) || (i >= 2 && tokens[i - 1].is("than") && tokens[i - 2].is("older"));
+        let under = prev.is_some_and(|p| p.is_any(&["under", "below"])) || (i >= 2 && tokens[i - 1].is("than") && tokens[i - 2].is("younger"));
+        let after_unit = unit_after(i + 1) || next.is_some_and(|n| n.is_any(&["year", "years"]) && !tokens.get(i + 2).is_some_and(|x| x.is("olds") || x.is("old")));
+        if decade {
+            out.push((offset_of(i), AgeRange { min: a as u8, max: (a + 9).min(99) as u8 }));
+        } else if plus && !after_unit {
+            out.push((offset_of(i), AgeRange { min: a as u8, max: 99 }));
+        } else if over && !after_unit && !unit_after(i + 2) {
+            out.push((offset_of(i), AgeRange { min: a as u8, max: 99 }));
+        } else if under && !after_unit {
+            let min = if a <= 18 { 13 } else { 18 };
+            if a > min {
+                out.push((offset_of(i), AgeRange { min: min as u8, max: (a - 1) as u8 }));
+            }
+        }
+        i += 1;
+    }
+    // Words.
+    let words: &[(&str, AgeRange)] = &[
+        ("teens", AgeRange { min: 13, max: 17 }),
+        ("teenagers", AgeRange { min: 13, max: 17 }),
+        ("young adults", AgeRange { min: 18, max: 34 }),
+        ("gen z", AgeRange { min: 18, max: 29 }),
+        ("genz", AgeRange { min: 18, max: 29 }),
+        ("gen zers", AgeRange { min: 18, max: 29 }),
+        ("zoomers", AgeRange { min: 18, max: 29 }),
+        ("millennials", AgeRange { min: 30, max: 45 }),
+        ("millenials", AgeRange { min: 30, max: 45 }),
+        ("seniors", AgeRange { min: 65, max: 99 }),
+        ("twenties", AgeRange { min: 20, max: 29 }),
+        ("thirties", AgeRange { min: 30, max: 39 }),
+        ("forties", AgeRange { min: 40, max: 49 }),
+        ("fifties", AgeRange { min: 50, max: 59 }),
+        ("sixties", AgeRange { min: 60, max: 69 }),
+    ];
+    let mut taken = Taken::default();
+    for (at, range) in find_table(norm, words, &mut taken, |_, _| true) {
+        out.push((at, range));
+    }
+    if out.is_empty() && text::contains_phrase(norm, "adults") {
+        out.push((text::find_phrase(norm, "adults").unwrap_or(0), AgeRange { min: 18, max: 99 }));
+    }
+    out.sort_by_key(|(at, _)| *at);
+    out.dedup_by(|a, b| a.1 == b.1);
+    out
+}
+
+fn genders(message: &Message<'_>) -> ListEdit<Gender> {
+    let norm = &message.norm;
+    if message.mentions(&["men and women", "women and men", "both genders", "all genders", "everyone", "moms and dads", "mums and dads", "dads and moms", "male and female", "female and male", "any gender"]) {
+        return ListEdit::Clear;
+    }
+    let table: &[(&str, Gender)] = &[
+        ("women", Gender::Female), ("woman", Gender::Female), ("female", Gender::Female), ("females", Gender::Female),
+        ("ladies", Gender::Female), ("moms", Gender::Female), ("mums", Gender::Female), ("mothers", Gender::Female),
+        ("girls", Gender::Female), ("men", Gender::Male), ("man", Gender::Male), ("male", Gender::Male),
+        ("males", Gender::Male), ("guys", Gender::Male), ("dads", Gender::Male), ("fathers", Gender::Male),
+        ("boys", Gender::Male), ("non binary", Gender::NonBinary), ("nonbinary", Gender::NonBinary),
+    ];
+    let mut taken = Taken::default();
+    let found = find_table(norm, table, &mut taken, |_, _| true);
+    let edit = edit_from(message, &found);
+    if let ListEdit::Replace(list) | ListEdit::Only(list) | ListEdit::Add(list) = &edit {
+        if list.contains(&Gender::Male) && list.contains(&Gender::Female) {
+            return ListEdit::Clear;
+        }
+    }
+    edit
+}
+
+fn platforms(message: &Message<'_>) -> ListEdit<Platform> {
+    let table: &[(&str, &[Platform])] = &[
+        ("mobile", &[Platform::Android, Platform::Ios]), ("phones", &[Platform::Android, Platform::Ios]),
+        ("phone", &[Platform::Android, Platform::Ios]), ("smartphones", &[Platform::Android, Platform::Ios]),
+        ("smartphone", &[Platform::Android, Platform::Ios]), ("iphone", &[Platform::Ios]),
+        ("iphones", &[Platform::Ios]), ("ios", &[Platform::Ios]), ("ipad", &[Platform::Ios]),
+        ("android", &[Platform::Android]), ("desktop", &[Platform::Desktop]), ("computer", &[Platform::Desktop]),
+        ("computers", &[Platform::Desktop]), ("web player", &[Platform::Desktop]), ("laptop", &[Platform::Desktop]),
+        ("laptops", &[Platform::Desktop]), ("pc", &[Platform::Desktop]),
+    ];
+    let mut taken = Taken::default();
+    let found = find_table(&message.norm, table, &mut taken, |_, _| true);
+    let flat: Vec<(usize, Platform)> = found.iter().flat_map(|(at, ps)| ps.iter().map(move |p| (*at, *p))).collect();
+    let edit = edit_from(message, &flat);
+    if let ListEdit::Replace(list) | ListEdit::Only(list) = &edit {
+        if Platform::ALL.iter().all(|p| list.contains(p)) {
+            return ListEdit::Clear;
+        }
+    }
+    edit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn audience(text: &str) -> AudienceUpdate {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
+        resolve(&Message::new(text, today)).value
+    }
+
+    fn range(min: u8, max: u8) -> AgeRange {
+        AgeRange { min, max }
+    }
+
+    #[test]
+    fn places() {
+        use Country::*;
+        assert_eq!(audience("across the Nordics").countries, ListEdit::Replace(vec![Se, No, Dk, Fi]));
+        assert_eq!(audience("men 18-24 in the US and Canada").countries, ListEdit::Replace(vec![Us, Ca]));
+        assert_eq!(audience("can you help us plan").countries, ListEdit::Keep);
+        assert_eq!(audience("for our Nordic coffee brand").countries, ListEdit::Keep);
+        assert_eq!(audience("It's for a coffee brand in Sweden.").countries, ListEdit::Replace(vec![Se]));
+        assert_eq!(audience("Brazilian listeners").countries, ListEdit::Replace(vec![Br]));
+        assert_eq!(audience("Latin America").countries, ListEdit::Replace(vec![Mx, Br, Ar, Co, Cl, Pe]));
+        assert_eq!(audience("Latin America").genres, ListEdit::Keep);
+    }
+
+    #[test]
+    fn cities_take_their_spelling() {
+        let a = audience("Reach fitness enthusiasts in LA");
+        assert_eq!(a.cities, ListEdit::Replace(vec!["la".to_owned()]));
+        assert_eq!(a.interests, ListEdit::Replace(vec!["fitness"]));
+        assert_eq!(audience("la vie en rose").cities, ListEdit::Keep);
+        let (perth, ambiguous) = resolve_city("perth", &[]).unwrap_or_else(|| panic!("perth"));
+        assert_eq!((perth.country, ambiguous), (Country::Au, true));
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(audience("18-34 year olds").age_ranges, ListEdit::Replace(vec![range(18, 34)]));
+        assert_eq!(audience("ages 25 to 54").age_ranges, ListEdit::Replace(vec![range(25, 54)]));
+        assert_eq!(audience("21+").age_ranges, ListEdit::Replace(vec![range(21, 99)]));
+        assert_eq!(audience("25 and older").age_ranges, ListEdit::Replace(vec![range(25, 99)]));
+        assert_eq!(audience("over 25").age_ranges, ListEdit::Replace(vec![range(25, 99)]));
+        assert_eq!(audience("under 25s").age_ranges, ListEdit::Replace(vec![range(18, 24)]));
+        assert_eq!(audience("under 18").age_ranges, ListEdit::Replace(vec![range(13, 17)]));
+        assert_eq!(audience("women in their 30s").age_ranges, ListEdit::Replace(vec![range(30, 39)]));
+        assert_eq!(audience("teens").age_ranges, ListEdit::Replace(vec![range(13, 17)]));
+        assert_eq!(audience("Gen Z and millennials").age_ranges, ListEdit::Replace(vec![range(18, 29), range(30, 45)]));
+        assert_eq!(audience("adults").age_ranges, ListEdit::Replace(vec![range(18, 99)]));
+        assert_eq!(audience("18-24 and 35-44").age_ranges, ListEdit::Replace(vec![range(18, 24), range(35, 44)]));
+        assert_eq!(audience("1-14 May, over the next 30 days, $25,000").age_ranges, ListEdit::Keep);
+        assert_eq!(audience("from 20 to 30 June").age_ranges, ListEdit::Keep);
+    }
+
+    #[test]
+    fn people_and_devices() {
+        assert_eq!(audience("women only").genders, ListEdit::Only(vec![Gender::Female]));
+        assert_eq!(audience("moms and dads 25-45").genders, ListEdit::Clear);
+        assert_eq!(audience("mobile only").platforms, ListEdit::Only(vec![Platform::Android, Platform::Ios]));
+        assert_eq!(audience("desktop and mobile").platforms, ListEdit::Clear);
+        assert_eq!(audience("our iOS fitness app").platforms, ListEdit::Replace(vec![Platform::Ios]));
+        assert_eq!(audience("our iOS fitness app").interests, ListEdit::Keep);
+    }
+
+    #[test]
+    fn tastes() {
+        assert_eq!(audience("hip hop heads and dance music").genres, ListEdit::Replace(vec!["hip-hop", "electronic"]));
+        assert_eq!(audience("anime and k-pop lovers").genres, ListEdit::Replace(vec!["k-pop"]));
+        assert_eq!(audience("US listeners who are into food").interests, ListEdit::Replace(vec!["food-drink"]));
+        assert_eq!(audience("for our cooking show").interests, ListEdit::Keep);
+        assert_eq!(audience("a new gaming headset for gamers").interests, ListEdit::Replace(vec!["gaming"]));
+        let a = audience("Podcast-only campaign for our finance podcast, targeting personal-finance listeners");
+        assert_eq!(a.podcast_topics, ListEdit::Only(vec!["personal-finance"]));
+        assert_eq!(audience("listeners of true-crime podcasts").podcast_topics, ListEdit::Keep);
+        assert_eq!(audience("news and politics podcast topic").podcast_topics, ListEdit::Replace(vec!["news-and-politics"]));
+    }
+}

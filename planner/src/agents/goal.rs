@@ -1,0 +1,256 @@
+//! The goal resolver: the objective, the ad category, and the formats and placements asked for
+//! (SPEC §2, "Objective", "Ad category", "Formats and placements").
+//!
+//! Only words that state the goal count, and the object decides, not the verb: "drive sign-ups" is
+//! `LEAD_GEN`, "drive installs" `APP_INSTALLS`. When several goals are named, the more specific one wins
+//! over plain reach ("reach gamers to drive installs" is about installs). Start at [`resolve`].
+
+use super::{ListEdit, Message, Resolution, Resolver, edit_from};
+use crate::taxonomy::categories;
+use crate::text;
+use crate::types::{AssetFormat, Objective, Placement};
+
+/// What a message says about the goal and the creative.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GoalUpdate {
+    /// The objective the message states, if any.
+    pub objective: Option<Objective>,
+    /// The closest ad category to what is advertised, if anything matched.
+    pub category: Option<&'static str>,
+    /// Formats asked for.
+    pub formats: ListEdit<AssetFormat>,
+    /// Placements asked for.
+    pub placements: ListEdit<Placement>,
+}
+
+/// Resolves goals with rules.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GoalResolver;
+
+impl Resolver for GoalResolver {
+    type Output = GoalUpdate;
+    const NAME: &'static str = "goal";
+
+    async fn resolve(&self, message: &Message<'_>) -> Resolution<GoalUpdate> {
+        resolve(message)
+    }
+}
+
+/// Goal phrases and how specific they are (higher wins; reach is the weakest).
+const OBJECTIVES: &[(&str, Objective, u8)] = {
+    use Objective::*;
+    &[
+        ("awareness", Reach, 1), ("brand awareness", Reach, 1), ("reach", Reach, 1), ("reaching", Reach, 1),
+        ("get the word out", Reach, 1), ("spread the word", Reach, 1), ("as many people as possible", Reach, 1),
+        ("visibility", Reach, 1), ("unique listeners", Reach, 1),
+        ("even delivery", EvenImpressionDelivery, 2), ("deliver evenly", EvenImpressionDelivery, 2),
+        ("evenly", EvenImpressionDelivery, 2), ("steady", EvenImpressionDelivery, 2),
+        ("impressions", EvenImpressionDelivery, 2), ("consistent presence", EvenImpressionDelivery, 2),
+        ("even presence", EvenImpressionDelivery, 2), ("always on", EvenImpressionDelivery, 2),
+        ("clicks", Clicks, 3), ("click", Clicks, 3), ("traffic", Clicks, 3), ("click through", Clicks, 3),
+        ("clickthroughs", Clicks, 3), ("drive people to", Clicks, 3), ("send people to", Clicks, 3),
+        ("website visits", WebsiteVisits, 3), ("site visits", WebsiteVisits, 3), ("visits", WebsiteVisits, 3),
+        ("page views", WebsiteVisits, 3), ("pageviews", WebsiteVisits, 3), ("visitors", WebsiteVisits, 3),
+        ("video views", VideoViews, 3), ("views", VideoViews, 3), ("watch our", VideoViews, 3),
+        ("watch the", VideoViews, 3), ("trailer views", VideoViews, 3), ("video completions", VideoViews, 3),
+        ("app installs", AppInstalls, 3), ("installs", AppInstalls, 3), ("install", AppInstalls, 3),
+        ("downloads", AppInstalls, 3), ("download", AppInstalls, 3), ("app downloads", AppInstalls, 3),
+        ("podcast streams", PodcastStreams, 3), ("streams", PodcastStreams, 3),
+        ("podcast downloads", PodcastStreams, 3), ("podcast listens", PodcastStreams, 3),
+        ("leads", LeadGen, 3), ("lead gen", LeadGen, 3), ("lead generation", LeadGen, 3), ("sign ups", LeadGen, 3),
+        ("signups", LeadGen, 3), ("sign up", LeadGen, 3), ("subscribers", LeadGen, 3),
+        ("registrations", LeadGen, 3), ("enquiries", LeadGen, 3), ("inquiries", LeadGen, 3),
+    ]
+};
+
+/// Format phrases.
+const FORMATS: &[(&str, AssetFormat)] = &[
+    ("audio", AssetFormat::Audio), ("spot", AssetFormat::Audio), ("spots", AssetFormat::Audio),
+    ("radio style", AssetFormat::Audio), ("video", AssetFormat::Video), ("videos", AssetFormat::Video),
+    ("trailer", AssetFormat::Video), ("music video", AssetFormat::Video), ("display", AssetFormat::Image),
+    ("banner", AssetFormat::Image), ("banners", AssetFormat::Image), ("image", AssetFormat::Image),
+    ("images", AssetFormat::Image), ("static", AssetFormat::Image),
+];
+
+/// Placement phrases.
+const PLACEMENTS: &[(&str, Placement)] = &[
+    ("on podcasts", Placement::Podcast), ("in podcasts", Placement::Podcast), ("podcast listeners", Placement::Podcast),
+    ("podcast placement", Placement::Podcast), ("podcast only", Placement::Podcast),
+    ("podcasts only", Placement::Podcast), ("only podcasts", Placement::Podcast),
+    ("podcast inventory", Placement::Podcast), ("within podcasts", Placement::Podcast),
+    ("across podcasts", Placement::Podcast), ("podcast ads", Placement::Podcast), ("podcasts", Placement::Podcast),
+    ("on music", Placement::Music), ("in music", Placement::Music), ("between songs", Placement::Music),
+    ("music placement", Placement::Music), ("music only", Placement::Music), ("only music", Placement::Music),
+    ("music inventory", Placement::Music), ("music streams", Placement::Music), ("music listeners", Placement::Music),
+    ("during music", Placement::Music),
+];
+
+/// Whether the message talks about the goal or the creative (the router's test).
+pub fn mentions(message: &Message<'_>) -> bool {
+    let r = resolve(message).value;
+    r.objective.is_some() || r.category.is_some() || !r.formats.is_keep() || !r.placements.is_keep()
+}
+
+/// The rules behind [`GoalResolver`].
+pub fn resolve(message: &Message<'_>) -> Resolution<GoalUpdate> {
+    let norm = &message.norm;
+    let objective = objective(message);
+    let category = categories::search(message.raw, 1).into_iter().next().filter(|m| m.score >= 20).map(|m| m.category.id);
+    let formats = edit_from(message, &find(norm, FORMATS, |at, p| format_ok(norm, at, p)));
+    let placements = edit_from(message, &find(norm, PLACEMENTS, |at, p| placement_ok(norm, at, p)));
+    let mut unparsed = Vec::new();
+    if category.is_none() {
+        if let Some(product) = product_phrase(norm) {
+            unparsed.push(product);
+        }
+    }
+    let confidence = match (objective, category) {
+        (Some(_), Some(_)) => 90,
+        (Some(_), None) | (None, Some(_)) => 70,
+        (None, None) => 40,
+    };
+    Resolution { value: GoalUpdate { objective, category, formats, placements }, confidence, unparsed }
+}
+
+/// The most specific goal named; an explicit "objective: X" beats everything.
+fn objective(message: &Message<'_>) -> Option<Objective> {
+    let norm = &message.norm;
+    let mut best: Option<(u8, usize, Objective)> = None;
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    let mut rows: Vec<&(&str, Objective, u8)> = OBJECTIVES.iter().collect();
+    rows.sort_by_key(|(p, _, _)| std::cmp::Reverse(p.len()));
+    for (phrase, objective, strength) in rows {
+        for at in text::find_all(norm, phrase) {
+            let end = at + phrase.len();
+            if taken.iter().any(|(a, b)| at < *b && *a < end) || !objective_ok(norm, at, phrase) {
+                continue;
+            }
+            taken.push((at, end));
+            let explicit = norm[..at].split_whitespace().rev().take(3).any(|w| matches!(w, "objective" | "goal" | "kpi"));
+            let strength = strength + if explicit { 10 } else { 0 };
+            if best.is_none_or(|(s, p, _)| strength > s || (strength == s && at < p)) {
+                best = Some((strength, at, *objective));
+            }
+        }
+    }
+    // Promoting the advertiser's own podcast or show.
+    if best.is_none_or(|(s, _, _)| s < 3) && own_podcast(norm) {
+        return Some(Objective::PodcastStreams);
+    }
+    best.map(|(_, _, o)| o)
+}
+
+fn objective_ok(norm: &str, at: usize, phrase: &str) -> bool {
+    let next: Vec<&str> = norm[at + phrase.len()..].split_whitespace().take(2).collect();
+    let prev: Vec<&str> = norm[..at].split_whitespace().rev().take(2).collect();
+    match phrase {
+        // "views" of a page are visits; "streams" of music are not a podcast goal.
+        "views" => !prev.first().is_some_and(|w| matches!(*w, "page" | "product" | "profile")),
+        "streams" => !next.first().is_some_and(|w| *w == "of") || norm.contains("podcast") || norm.contains("show"),
+        "reach" => !next.first().is_some_and(|w| matches!(*w, "out")),
+        "steady" => true,
+        "click" => !next.first().is_some_and(|w| matches!(*w, "here")),
+        "download" | "install" => !next.first().is_some_and(|w| matches!(*w, "speed" | "base")),
+        _ => true,
+    }
+}
+
+/// "grow our podcast", "promote our finance podcast", "more streams of our show".
+fn own_podcast(norm: &str) -> bool {
+    text::find_all(norm, "podcast").into_iter().chain(text::find_all(norm, "show")).any(|at| {
+        let before: Vec<&str> = norm[..at].split_whitespace().rev().take(4).collect();
+        let is_podcast = norm[at..].starts_with("podcast") || norm.contains("podcast");
+        is_podcast && before.iter().any(|w| matches!(*w, "our" | "my"))
+    })
+}
+
+fn find<T: Copy>(norm: &str, table: &[(&str, T)], ok: impl Fn(usize, &str) -> bool) -> Vec<(usize, T)> {
+    let mut rows: Vec<&(&str, T)> = table.iter().collect();
+    rows.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    let mut out = Vec::new();
+    for (phrase, value) in rows {
+        for at in text::find_all(norm, phrase) {
+            let end = at + phrase.len();
+            if !taken.iter().any(|(a, b)| at < *b && *a < end) && ok(at, phrase) {
+                taken.push((at, end));
+                out.push((at, *value));
+            }
+        }
+    }
+    out.sort_by_key(|(at, _)| *at);
+    out
+}
+
+fn format_ok(norm: &str, at: usize, phrase: &str) -> bool {
+    let next = norm[at + phrase.len()..].split_whitespace().next().unwrap_or("");
+    match phrase {
+        "video" | "videos" => !matches!(next, "game" | "games" | "gaming" | "gamers" | "streaming" | "platform"),
+        "audio" => !matches!(next, "streaming" | "books" | "book" | "equipment" | "gear"),
+        "spot" | "spots" => !matches!(next, "on") && !norm[..at].ends_with("hot "),
+        "static" | "display" | "image" => !matches!(next, "ip" | "brand"),
+        _ => true,
+    }
+}
+
+fn placement_ok(norm: &str, at: usize, phrase: &str) -> bool {
+    if phrase != "podcasts" {
+        return true;
+    }
+    // Bare "podcasts" is a placement when it is where the ads run ("listeners of true-crime podcasts").
+    let before: Vec<&str> = norm[..at].split_whitespace().rev().take(3).collect();
+    before.iter().any(|w| matches!(*w, "of" | "on" | "in" | "across" | "within" | "during"))
+}
+
+/// What seems to be advertised ("our new energy drink"), for the trace when no category matched.
+fn product_phrase(norm: &str) -> Option<String> {
+    for marker in ["our new", "our", "for a new", "for a", "for an"] {
+        if let Some(at) = text::find_phrase(norm, marker) {
+            let words: Vec<&str> = norm[at + marker.len()..].split_whitespace().take(3).collect();
+            if !words.is_empty() {
+                return Some(words.join(" "));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn goal(text: &str) -> GoalUpdate {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
+        resolve(&Message::new(text, today)).value
+    }
+
+    #[test]
+    fn objectives() {
+        use Objective::*;
+        assert_eq!(goal("boost awareness for our energy drink").objective, Some(Reach));
+        assert_eq!(goal("Drive traffic to our online store").objective, Some(Clicks));
+        assert_eq!(goal("Get app installs for our iOS fitness app").objective, Some(AppInstalls));
+        assert_eq!(goal("Drive installs of our Android game").objective, Some(AppInstalls));
+        assert_eq!(goal("Steady impressions for our bank").objective, Some(EvenImpressionDelivery));
+        assert_eq!(goal("Sign-ups for our newsletter").objective, Some(LeadGen));
+        assert_eq!(goal("Grow our true crime podcast in the US").objective, Some(PodcastStreams));
+        assert_eq!(goal("Podcast-only audio campaign for our finance podcast").objective, Some(PodcastStreams));
+        assert_eq!(goal("Podcast listeners who love sports in Australia").objective, None);
+        assert_eq!(goal("Video views for our movie trailer").objective, Some(VideoViews));
+        assert_eq!(goal("a video campaign in Germany").objective, None);
+        assert_eq!(goal("Reach gamers to drive installs").objective, Some(AppInstalls));
+        assert_eq!(goal("Make a plan for Benelux, objective: clicks.").objective, Some(Clicks));
+    }
+
+    #[test]
+    fn formats_and_placements() {
+        let g = goal("We'd like image ads only, on music, for our furniture sale");
+        assert_eq!(g.formats, ListEdit::Only(vec![AssetFormat::Image]));
+        assert_eq!(g.placements, ListEdit::Only(vec![Placement::Music]));
+        assert_eq!(goal("audio and video").formats, ListEdit::Replace(vec![AssetFormat::Audio, AssetFormat::Video]));
+        assert_eq!(goal("Awareness for a video game").formats, ListEdit::Keep);
+        assert_eq!(goal("Podcast listeners who love sports").placements, ListEdit::Replace(vec![Placement::Podcast]));
+        assert_eq!(goal("indie and folk music").placements, ListEdit::Keep);
+    }
+}
