@@ -1,11 +1,24 @@
-//! The whole pipeline for one conversation.
+//! The whole pipeline for one conversation: for each message the router picks resolvers, they run
+//! concurrently, the conversation merges their updates; once nothing required is missing the media planner
+//! turns the brief into a plan. Every agent that runs leaves a line in the trace.
 
-use crate::types::PlanResponse;
+use chrono::NaiveDate;
+use futures::future::OptionFuture;
+
+use crate::agents::audience::AudienceResolver;
+use crate::agents::budget::BudgetResolver;
+use crate::agents::goal::GoalResolver;
+use crate::agents::schedule::ScheduleResolver;
+use crate::agents::{Message, Resolution, Resolver, router};
+use crate::conversation::State;
+use crate::performance::PerformanceSource;
+use crate::plan;
+use crate::types::{PlanResponse, Source, TraceEntry};
 
 /// Messages longer than this are refused.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
 
-/// The caller's clock, for trace durations only.
+/// The caller's clock, for trace durations only (`Instant::now` does not exist on wasm32).
 pub trait Clock {
     /// Microseconds since an arbitrary origin.
     fn now_us(&self) -> u64;
@@ -29,7 +42,7 @@ pub enum PlanError {
     MessageTooLong {
         /// 1-based message number.
         index: usize,
-        /// Its length.
+        /// Its length in characters.
         chars: usize,
     },
     /// No message at all.
@@ -40,7 +53,113 @@ pub enum PlanError {
     Source(#[from] crate::performance::SourceError),
 }
 
-/// Placeholder.
-pub async fn run() -> Option<PlanResponse> {
-    None
+/// Answers a conversation: `messages` are the user's turns in order, `today` the reference date.
+pub async fn run<S: PerformanceSource, C: Clock>(
+    today: NaiveDate,
+    messages: &[String],
+    source: &S,
+    clock: &C,
+) -> Result<PlanResponse, PlanError> {
+    if messages.is_empty() {
+        return Err(PlanError::Empty);
+    }
+    if let Some((i, m)) = messages.iter().enumerate().find(|(_, m)| m.chars().count() > MAX_MESSAGE_CHARS) {
+        return Err(PlanError::MessageTooLong { index: i + 1, chars: m.chars().count() });
+    }
+    let mut state = State::default();
+    let mut trace = Vec::new();
+    for (turn, text) in messages.iter().enumerate() {
+        let message = Message::new(text, today);
+        let started = clock.now_us();
+        let route = router::route(state.known(), &message);
+        trace.push(entry("router", turn, clock.now_us().saturating_sub(started), route.describe()));
+
+        // The four resolvers run concurrently; each times itself.
+        let (goal, audience, budget, schedule) = futures::join!(
+            timed(route.goal, &GoalResolver, &message, clock),
+            timed(route.audience, &AudienceResolver, &message, clock),
+            timed(route.budget, &BudgetResolver, &message, clock),
+            timed(route.schedule, &ScheduleResolver, &message, clock),
+        );
+        if let Some((r, us)) = goal {
+            state.apply_goal(&r.value);
+            trace.push(resolver_entry::<GoalResolver, _>(turn, us, &r));
+        }
+        if let Some((r, us)) = audience {
+            state.apply_audience(&r.value);
+            trace.push(resolver_entry::<AudienceResolver, _>(turn, us, &r));
+        }
+        if let Some((r, us)) = budget {
+            state.apply_budget(&r.value);
+            trace.push(resolver_entry::<BudgetResolver, _>(turn, us, &r));
+        }
+        if let Some((r, us)) = schedule {
+            state.apply_schedule(&r.value, today);
+            trace.push(resolver_entry::<ScheduleResolver, _>(turn, us, &r));
+        }
+    }
+    let last = messages.len() - 1;
+    let started = clock.now_us();
+    let resolved = state.finish();
+    let missing_note = if resolved.missing.is_empty() { "brief complete".to_owned() } else { "asks a question".to_owned() };
+    trace.push(entry("conversation", last, clock.now_us().saturating_sub(started), missing_note));
+
+    let mut response = PlanResponse {
+        brief: resolved.brief,
+        missing: resolved.missing,
+        assumptions: resolved.assumptions,
+        question: resolved.question,
+        plan: None,
+        trace,
+    };
+    if response.missing.is_empty() {
+        let started = clock.now_us();
+        let outcome = plan::make_plan(&response.brief, source).await?;
+        let note = match &outcome.plan {
+            Some(p) => format!("{} ad sets", p.ad_sets.len()),
+            None => "no plan: budget too small".to_owned(),
+        };
+        response.trace.push(entry("media_planner", last, clock.now_us().saturating_sub(started), note));
+        response.assumptions.extend(outcome.assumptions);
+        response.plan = outcome.plan;
+        if response.question.is_none() {
+            response.question = outcome.question;
+        }
+    }
+    Ok(response)
+}
+
+/// Runs a resolver when routed, timing it with the caller's clock.
+async fn timed<R: Resolver, C: Clock>(
+    routed: bool,
+    resolver: &R,
+    message: &Message<'_>,
+    clock: &C,
+) -> Option<(Resolution<R::Output>, u64)> {
+    OptionFuture::from(routed.then(|| async {
+        let started = clock.now_us();
+        let r = resolver.resolve(message).await;
+        (r, clock.now_us().saturating_sub(started))
+    }))
+    .await
+}
+
+fn entry(agent: &str, turn: usize, elapsed_us: u64, note: String) -> TraceEntry {
+    TraceEntry {
+        agent: agent.to_owned(),
+        source: Source::Rules,
+        elapsed_us,
+        turn,
+        note,
+        confidence: None,
+        unparsed: Vec::new(),
+    }
+}
+
+fn resolver_entry<R: Resolver, T>(turn: usize, elapsed_us: u64, r: &Resolution<T>) -> TraceEntry {
+    TraceEntry {
+        confidence: Some(r.confidence),
+        unparsed: r.unparsed.clone(),
+        ..entry(R::NAME, turn, elapsed_us, format!("confidence {}%", r.confidence))
+    }
 }

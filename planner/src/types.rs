@@ -246,6 +246,10 @@ pub struct TraceEntry {
     pub turn: usize,
     /// A few words on what the agent did.
     pub note: String,
+    /// For resolvers: how sure the rules were, 0–100.
+    pub confidence: Option<u8>,
+    /// For resolvers: phrases about their slots the rules could not interpret (what a model is asked).
+    pub unparsed: Vec<String>,
 }
 
 /// A frequency cap of the Ads API.
