@@ -224,10 +224,21 @@ pub fn edit_from<T: Clone + PartialEq>(message: &Message<'_>, items: &[(usize, T
         }
     }
     // An item is removed when a removal word stands among the few words before it ("drop Chile",
-    // "without podcasts and video" reaches two items on).
+    // "without podcasts and video"). Verbs count only in a verb's position, so "our sneaker drop in
+    // France" removes nothing.
     let removed = |pos: usize| {
         let before: Vec<&str> = norm[..pos].split_whitespace().rev().take(4).collect();
-        before.iter().any(|w| REMOVE_WORDS.contains(w))
+        before.iter().enumerate().any(|(i, w)| {
+            let ahead = before.get(i + 1).copied();
+            match *w {
+                "remove" | "drop" | "exclude" | "minus" => {
+                    ahead.is_none_or(|a| matches!(a, "and" | "please" | "also" | "then" | "s" | "you" | "to" | "but" | "actually" | "now" | "just" | "lets"))
+                }
+                // "not"/"no" only right before the item: "not Spain", "no podcasts".
+                "not" | "no" => i == 0,
+                _ => REMOVE_WORDS.contains(w),
+            }
+        })
     };
     let (out, keep): (Vec<_>, Vec<_>) = items.iter().cloned().partition(|(p, _)| removed(*p));
     let out: Vec<T> = out.into_iter().map(|(_, t)| t).collect();
