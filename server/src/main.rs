@@ -1,1 +1,159 @@
-fn main() {}
+//! `mixtape`: the command line. `plan` answers a conversation exactly as SPEC §3 describes, `seed` fills the
+//! historical store with the synthetic market. Errors are one line on stderr and a non-zero exit.
+
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use server::seed::{self, SeedOptions};
+use server::store::{self, Store};
+
+/// Mixtape turns an advertiser's brief, in plain words, into an optimized media plan for audio-streaming
+/// ads: ad sets by country, format and placement, each with budget, bid, schedule, targeting, a forecast
+/// with ranges and the historical evidence behind it.
+#[derive(Debug, Parser)]
+#[command(name = "mixtape", version, after_help = EXAMPLES)]
+struct Cli {
+    /// Historical store to use: a `sqlite://` or `postgres://` URL. Defaults to $DATABASE_URL, else an
+    /// embedded SQLite file at $MIXTAPE_HOME/mixtape.sqlite ($XDG_DATA_HOME/mixtape or ~/.local/share/mixtape).
+    #[arg(long, global = true, value_name = "URL")]
+    db: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  mixtape plan \"Reach hip-hop fans 18-24 in Brazil next month, R$ 50.000\"
+  mixtape plan --today 2026-03-02 --json \"Grow our podcast in the US\" \"15k, starting next Monday for six weeks\"
+  mixtape seed --seed 7 --truth truth.json";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Plan a campaign from one conversation: each MESSAGE is one user turn, in order.
+    ///
+    /// While the budget, the dates or the countries are missing, the answer is a clarifying question
+    /// instead of a plan. The store is seeded with synthetic history on first use.
+    Plan {
+        /// The reference date for "next month", "tomorrow"… (YYYY-MM-DD). Defaults to today.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        today: Option<NaiveDate>,
+        /// Print the full answer as JSON (SPEC §3) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// The conversation, one argument per message.
+        #[arg(required = true, value_name = "MESSAGE")]
+        messages: Vec<String>,
+    },
+    /// Fill an empty store with deterministic synthetic campaign history.
+    Seed {
+        /// Everything generated follows from this number.
+        #[arg(long, default_value_t = seed::DEFAULT_SEED)]
+        seed: u64,
+        /// How many campaigns to generate (each with 1–4 ad sets and daily delivery).
+        #[arg(long, default_value_t = seed::DEFAULT_CAMPAIGNS)]
+        campaigns: u32,
+        /// Also write the market's true parameters (never read by the planner) to this JSON file.
+        #[arg(long, value_name = "PATH")]
+        truth: Option<PathBuf>,
+    },
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date like 2026-03-02"))
+}
+
+/// Why a command failed; printed as one line.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Store(#[from] server::Error),
+    #[error(transparent)]
+    Plan(#[from] planner::PlanError),
+    #[error("could not write the answer: {0}")]
+    Output(#[from] serde_json::Error),
+}
+
+/// Trace durations from the process's monotonic clock.
+struct WallClock(Instant);
+
+impl planner::Clock for WallClock {
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MIXTAPE_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let url = cli.db.or_else(|| std::env::var("DATABASE_URL").ok()).unwrap_or_else(store::default_database_url);
+    match cli.command {
+        Command::Plan { today, json, messages } => {
+            // Refuse oversized input before touching the store.
+            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            if let Some((i, m)) =
+                messages.iter().enumerate().find(|(_, m)| m.chars().count() > planner::MAX_MESSAGE_CHARS)
+            {
+                return Err(planner::PlanError::MessageTooLong { index: i + 1, chars: m.chars().count() }.into());
+            }
+            let store = Store::connect(&url).await?;
+            if let Some(report) = seed::ensure_seeded(&store, &SeedOptions::default()).await? {
+                eprintln!(
+                    "Seeded the empty store with {} synthetic campaigns in {:.1}s.",
+                    report.campaigns,
+                    report.elapsed.as_secs_f64()
+                );
+            }
+            let clock = WallClock(Instant::now());
+            let response = planner::run(today, &messages, &store, &clock).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&response)?);
+            } else {
+                print!("{}", table::render(&response));
+            }
+            store.close().await;
+        }
+        Command::Seed { seed: seed_value, campaigns, truth } => {
+            let store = Store::connect(&url).await?;
+            let report = seed::seed(&store, &SeedOptions { seed: seed_value, campaigns, truth_path: truth }).await?;
+            println!(
+                "Seeded {} campaigns, {} ad sets and {} delivery rows (seed {}) in {:.1}s.",
+                report.campaigns,
+                report.ad_sets,
+                report.delivery_rows,
+                report.seed,
+                report.elapsed.as_secs_f64()
+            );
+            if let Some(path) = report.truth_path {
+                println!("The market's true parameters are in {}.", path.display());
+            }
+            store.close().await;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Property tests: no user text makes the resolvers or the pipeline panic, and what they produce stays
+//! within the vocabulary's bounds whatever the text.
+
+use chrono::NaiveDate;
+use planner::agents::Message;
+use planner::agents::{audience, budget, goal, schedule};
+use planner::performance::InMemory;
+use proptest::prelude::*;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default()
+}
+
+/// Text that looks like briefs: words, numbers, currency symbols, separators and odd Unicode mixed.
+fn brief_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        "[a-zA-Z]{1,10}",
+        "[0-9]{1,7}",
+        "[0-9]{1,3}[.,][0-9]{1,4}",
+        Just("$".to_owned()), Just("R$".to_owned()), Just("€".to_owned()), Just("kr".to_owned()), Just("zł".to_owned()),
+        Just("k".to_owned()), Just("-".to_owned()), Just("–".to_owned()), Just("+".to_owned()), Just("/day".to_owned()),
+        Just("May".to_owned()), Just("Q4".to_owned()), Just("next".to_owned()), Just("weeks".to_owned()),
+        Just("from".to_owned()), Just("to".to_owned()), Just("instead of".to_owned()), Just("only".to_owned()),
+        Just("São Paulo".to_owned()), Just("LA".to_owned()), Just("31st".to_owned()), Just("2026-02-30".to_owned()),
+        "\\PC{1,4}",
+    ];
+    prop::collection::vec(piece, 0..24).prop_map(|p| p.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn resolvers_never_panic_on_arbitrary_text(text in "\\PC{0,200}") {
+        let m = Message::new(&text, today());
+        let _ = goal::resolve(&m);
+        let _ = audience::resolve(&m);
+        let _ = budget::resolve(&m);
+        let _ = schedule::resolve(&m);
+    }
+
+    #[test]
+    fn brief_like_text_resolves_within_bounds(turns in prop::collection::vec(brief_like(), 1..4)) {
+        let response = futures::executor::block_on(planner::run(today(), &turns, &InMemory::default(), &planner::NoClock));
+        let response = response.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        for r in &response.brief.targets.age_ranges {
+            prop_assert!(13 <= r.min && r.min <= r.max && r.max <= 99, "{r:?}");
+        }
+        if let Some(b) = response.brief.budget {
+            prop_assert!(b.micro_amount > 0);
+        }
+        if let Some(s) = response.brief.schedule {
+            prop_assert!(s.start <= s.end);
+        }
+        prop_assert_eq!(response.plan.is_some(), response.missing.is_empty() && response.question.is_none());
+        if let (Some(plan), Some(b)) = (&response.plan, response.brief.budget) {
+            let spent: i64 = plan.ad_sets.iter().map(|a| a.budget.micro_amount).sum();
+            prop_assert_eq!(spent, b.micro_amount);
+        }
+    }
+}
+
+#[test]
+fn oversized_messages_are_refused() {
+    let long = "a".repeat(planner::MAX_MESSAGE_CHARS + 1);
+    let r = futures::executor::block_on(planner::run(today(), &[long], &InMemory::default(), &planner::NoClock));
+    assert!(matches!(r, Err(planner::PlanError::MessageTooLong { index: 1, .. })));
+}
