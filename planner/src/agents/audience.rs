@@ -299,7 +299,7 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
     });
     let us_code = us_code(message, &mut taken);
     let demonyms = find_table(norm, DEMONYMS, &mut taken, |at, p| {
-        next_words(norm, at, p.len(), 2).iter().any(|w| AUDIENCE_NOUNS.contains(w))
+        next_words(norm, at, p.len(), 1).iter().any(|w| AUDIENCE_NOUNS.contains(w) && *w != "speakers")
             && !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "our" | "my"))
     });
     let mut places: Vec<(usize, Country)> = Vec::new();
@@ -518,13 +518,13 @@ pub fn ages(message: &Message<'_>) -> Vec<(usize, AgeRange)> {
         let over = prev.is_some_and(|p| p.is_any(&["over", "above"])) || (i >= 2 && tokens[i - 1].is("than") && tokens[i - 2].is("older"));
         let under = prev.is_some_and(|p| p.is_any(&["under", "below"])) || (i >= 2 && tokens[i - 1].is("than") && tokens[i - 2].is("younger"));
         let after_unit = unit_after(i + 1) || next.is_some_and(|n| n.is_any(&["year", "years"]) && !tokens.get(i + 2).is_some_and(|x| x.is("olds") || x.is("old")));
-        if decade {
+        if decade && !over && !under {
             out.push((offset_of(i), AgeRange { min: a as u8, max: (a + 9).min(99) as u8 }));
         } else if plus && !after_unit {
             out.push((offset_of(i), AgeRange { min: a as u8, max: 99 }));
-        } else if over && !after_unit && !unit_after(i + 2) {
+        } else if over && (decade || !after_unit && !unit_after(i + 2)) {
             out.push((offset_of(i), AgeRange { min: a as u8, max: 99 }));
-        } else if under && !after_unit {
+        } else if under && (decade || !after_unit) {
             let min = if a <= 18 { 13 } else { 18 };
             if a > min {
                 out.push((offset_of(i), AgeRange { min: min as u8, max: (a - 1) as u8 }));

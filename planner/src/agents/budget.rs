@@ -148,7 +148,11 @@ pub fn find_amounts(tokens: &[Token]) -> Vec<Found> {
         let (after_currency, after) = currency_after(tokens, after);
         let currency = before.map(|(m, _)| m).or(after_currency);
         let start = before.map_or(i, |(_, at)| at);
-        if currency.is_none() && (!is_money_context(tokens, i, after_number) || (multiplier == 1 && is_spelled(tokens, i))) {
+        // "500k listeners" counts people, not money.
+        let counts_things = tokens.get(after).is_some_and(|t| t.is_any(UNITS));
+        if currency.is_none()
+            && (counts_things || !is_money_context(tokens, i, after_number) || (multiplier == 1 && is_spelled(tokens, i)))
+        {
             i = after_number.max(i + 1);
             continue;
         }
@@ -505,6 +509,7 @@ mod tests {
         assert_eq!(budget("18-34 year olds from April 6 to April 26, for 3 weeks, Q2 2026"), None);
         assert_eq!(budget("Volvo EX30 launch, 25+, from 2026-05-11"), None);
         assert_eq!(budget("1-14 May"), None);
+        assert_eq!(budget("reach 500k listeners"), None);
         assert_eq!(budget("2 weeks from tomorrow, 18-24, $150/day").map(|a| a.micros), Some(150_000_000));
     }
 
