@@ -125,10 +125,8 @@ impl State {
             Objective::Reach
         });
         let ad_category = self.category.unwrap_or_else(|| {
-            assumptions.push(format!(
-                "Nothing advertised matched an ad category, so it is {} (Other).",
-                categories::OTHER
-            ));
+            assumptions
+                .push(format!("Nothing advertised matched an ad category, so it is {} (Other).", categories::OTHER));
             categories::OTHER
         });
         let budget = self.amount.and_then(|a| self.budget(a, &targets.countries, &mut assumptions));
@@ -282,11 +280,7 @@ fn gcd(a: i128, b: i128) -> i128 {
 fn units(micros: i64) -> String {
     let whole = micros / 1_000_000;
     let frac = (micros % 1_000_000).abs();
-    if frac == 0 {
-        whole.to_string()
-    } else {
-        format!("{whole}.{}", format!("{frac:06}").trim_end_matches('0'))
-    }
+    if frac == 0 { whole.to_string() } else { format!("{whole}.{}", format!("{frac:06}").trim_end_matches('0')) }
 }
 
 fn capitalize(s: &str) -> String {

@@ -101,7 +101,8 @@ pub async fn run<S: PerformanceSource, C: Clock>(
     let last = messages.len() - 1;
     let started = clock.now_us();
     let resolved = state.finish();
-    let missing_note = if resolved.missing.is_empty() { "brief complete".to_owned() } else { "asks a question".to_owned() };
+    let missing_note =
+        if resolved.missing.is_empty() { "brief complete".to_owned() } else { "asks a question".to_owned() };
     trace.push(entry("conversation", last, clock.now_us().saturating_sub(started), missing_note));
 
     let mut response = PlanResponse {

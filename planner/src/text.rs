@@ -110,8 +110,25 @@ pub fn find_all(text: &str, phrase: &str) -> Vec<usize> {
 pub fn is_stopword(w: &str) -> bool {
     matches!(
         w,
-        "the" | "and" | "for" | "our" | "with" | "from" | "into" | "that" | "this" | "your" | "their" | "other"
-            | "services" | "products" | "general" | "related" | "supplies" | "goods" | "stores"
+        "the"
+            | "and"
+            | "for"
+            | "our"
+            | "with"
+            | "from"
+            | "into"
+            | "that"
+            | "this"
+            | "your"
+            | "their"
+            | "other"
+            | "services"
+            | "products"
+            | "general"
+            | "related"
+            | "supplies"
+            | "goods"
+            | "stores"
     )
 }
 

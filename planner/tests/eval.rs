@@ -33,13 +33,18 @@ fn check(field: &str, want: &Value, out: &Value) -> bool {
         "schedule" => brief["schedule"]["start"] == want["start"] && brief["schedule"]["end"] == want["end"],
         "age_ranges" => {
             let pairs = |v: &Value| -> BTreeSet<(i64, i64)> {
-                v.as_array().into_iter().flatten().map(|r| (r["min"].as_i64().unwrap_or(-1), r["max"].as_i64().unwrap_or(-1))).collect()
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| (r["min"].as_i64().unwrap_or(-1), r["max"].as_i64().unwrap_or(-1)))
+                    .collect()
             };
             pairs(&targets["age_ranges"]) == pairs(want)
         }
         "formats" | "placements" => set(brief.get(field), all) == set(Some(want), all),
         "missing" => {
-            let got: BTreeSet<&str> = out["missing"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let got: BTreeSet<&str> =
+                out["missing"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
             let want: BTreeSet<&str> = want.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
             got == want
         }

@@ -10,8 +10,8 @@ use planner::performance::{HistoricalAdSet, InMemory, PerformanceAnswer};
 use planner::plan::{PlanOutcome, make_plan, plan_from_history, query_for};
 use planner::taxonomy::{fx, markets};
 use planner::types::{
-    AgeRange, AssetFormat, Brief, Budget, BudgetType, Country, Currency, FrequencyUnit, Gender,
-    Objective, Placement, Plan, Platform, Schedule, Targets,
+    AgeRange, AssetFormat, Brief, Budget, BudgetType, Country, Currency, FrequencyUnit, Gender, Objective, Placement,
+    Plan, Platform, Schedule, Targets,
 };
 use proptest::prelude::*;
 
@@ -20,10 +20,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
     fn normal(&mut self) -> f64 {
@@ -48,11 +45,7 @@ const MARKETS: [(Country, f64); 8] = [
 
 /// Per-impression rate of each objective's result.
 fn result_rate(objective: Objective, format: AssetFormat) -> f64 {
-    let ctr = if format == AssetFormat::Audio {
-        0.0015
-    } else {
-        0.006
-    };
+    let ctr = if format == AssetFormat::Audio { 0.0015 } else { 0.006 };
     match objective {
         Objective::WebsiteVisits => ctr * 0.7,
         Objective::VideoViews => 0.35,
@@ -103,11 +96,7 @@ fn market_history(seed: u64, per_cell: usize) -> Vec<HistoricalAdSet> {
             ],
         ),
         (AssetFormat::Video, Placement::Podcast, &[Objective::Reach]),
-        (
-            AssetFormat::Image,
-            Placement::Music,
-            &[Objective::EvenImpressionDelivery],
-        ),
+        (AssetFormat::Image, Placement::Music, &[Objective::EvenImpressionDelivery]),
     ];
     for (country, price) in MARKETS {
         let market = markets::market(country);
@@ -124,25 +113,13 @@ fn market_history(seed: u64, per_cell: usize) -> Vec<HistoricalAdSet> {
                     } else {
                         None
                     };
-                    let interest =
-                        rng.pick(&[None, None, Some("gaming"), Some("fitness"), Some("hip-hop")]);
+                    let interest = rng.pick(&[None, None, Some("gaming"), Some("fitness"), Some("hip-hop")]);
                     let targets = Targets {
-                        age_ranges: vec![AgeRange {
-                            min: age.0,
-                            max: age.1,
-                        }],
+                        age_ranges: vec![AgeRange { min: age.0, max: age.1 }],
                         genders: gender.into_iter().collect(),
                         platforms: platform.into_iter().collect(),
-                        interests: interest
-                            .filter(|i| *i != "hip-hop")
-                            .map(String::from)
-                            .into_iter()
-                            .collect(),
-                        genres: interest
-                            .filter(|i| *i == "hip-hop")
-                            .map(String::from)
-                            .into_iter()
-                            .collect(),
+                        interests: interest.filter(|i| *i != "hip-hop").map(String::from).into_iter().collect(),
+                        genres: interest.filter(|i| *i == "hip-hop").map(String::from).into_iter().collect(),
                         ..Targets::default()
                     };
                     let audience = market.audience(&targets, 0).max(1000) as f64;
@@ -151,26 +128,16 @@ fn market_history(seed: u64, per_cell: usize) -> Vec<HistoricalAdSet> {
                         AssetFormat::Video => 1.4,
                         AssetFormat::Image => 0.6,
                     };
-                    let placement_price = if placement == Placement::Podcast {
-                        1.15
-                    } else {
-                        1.0
-                    };
-                    let cpm =
-                        16.0 * price * format_price * placement_price * (0.18 * rng.normal()).exp();
+                    let placement_price = if placement == Placement::Podcast { 1.15 } else { 1.0 };
+                    let cpm = 16.0 * price * format_price * placement_price * (0.18 * rng.normal()).exp();
                     // Michaelis–Menten saturation of impressions per listener-day.
                     let cap = 0.3;
                     let k = cap * cpm / 1000.0;
                     let x = budget_usd / (audience * f64::from(days));
-                    let imps =
-                        audience * f64::from(days) * cap * x / (x + k) * (0.1 * rng.normal()).exp();
+                    let imps = audience * f64::from(days) * cap * x / (x + k) * (0.1 * rng.normal()).exp();
                     let spend_usd = (imps * cpm / 1000.0).min(budget_usd);
                     let reach = (audience * (1.0 - (-imps / (audience * 3.0)).exp())).min(imps);
-                    let ctr = if format == AssetFormat::Audio {
-                        0.0015
-                    } else {
-                        0.006
-                    };
+                    let ctr = if format == AssetFormat::Audio { 0.0015 } else { 0.006 };
                     let clicks = imps * ctr * (0.3 * rng.normal()).exp();
                     let results = match objective {
                         Objective::Reach => reach,
@@ -184,8 +151,7 @@ fn market_history(seed: u64, per_cell: usize) -> Vec<HistoricalAdSet> {
                         asset_format: format,
                         placement,
                         objective,
-                        start: NaiveDate::from_ymd_opt(2025, 1 + (rng.next() * 11.0) as u32, 1)
-                            .expect("date"),
+                        start: NaiveDate::from_ymd_opt(2025, 1 + (rng.next() * 11.0) as u32, 1).expect("date"),
                         duration_days: days,
                         currency,
                         booked_micros: to_micros(budget_usd),
@@ -221,26 +187,13 @@ fn april() -> Schedule {
     }
 }
 
-fn brief(
-    objective: Objective,
-    countries: &[Country],
-    amount: i64,
-    currency: Currency,
-    kind: BudgetType,
-) -> Brief {
+fn brief(objective: Objective, countries: &[Country], amount: i64, currency: Currency, kind: BudgetType) -> Brief {
     Brief {
         objective,
         ad_category: "ADV_23_217".into(),
-        budget: Some(Budget {
-            micro_amount: amount,
-            currency,
-            kind,
-        }),
+        budget: Some(Budget { micro_amount: amount, currency, kind }),
         schedule: Some(april()),
-        targets: Targets {
-            countries: countries.to_vec(),
-            ..Targets::default()
-        },
+        targets: Targets { countries: countries.to_vec(), ..Targets::default() },
         formats: vec![],
         placements: vec![],
     }
@@ -252,9 +205,7 @@ fn plan(b: &Brief) -> PlanOutcome {
 
 fn plan_of(b: &Brief) -> Plan {
     let outcome = plan(b);
-    outcome
-        .plan
-        .unwrap_or_else(|| panic!("no plan: {:?}", outcome.question))
+    outcome.plan.unwrap_or_else(|| panic!("no plan: {:?}", outcome.question))
 }
 
 fn flight_usd(a: &planner::types::AdSet, days: i64) -> i64 {
@@ -271,57 +222,34 @@ fn check_plan(b: &Brief, p: &Plan) {
     let days = b.schedule.expect("schedule").days();
     assert!(!p.ad_sets.is_empty());
     let sum: i64 = p.ad_sets.iter().map(|a| a.budget.micro_amount).sum();
-    assert_eq!(
-        sum, budget.micro_amount,
-        "ad-set budgets add up to the brief"
-    );
+    assert_eq!(sum, budget.micro_amount, "ad-set budgets add up to the brief");
     assert_eq!(p.totals.budget, budget);
     for (i, a) in p.ad_sets.iter().enumerate() {
         let ctx = format!("{} in {b:?}", a.name);
         assert_eq!(a.budget.currency, budget.currency, "{ctx}");
         assert_eq!(a.budget.kind, budget.kind, "{ctx}");
-        assert!(
-            flight_usd(a, days) >= 250_000_000,
-            "{ctx}: at least 250 USD"
-        );
+        assert!(flight_usd(a, days) >= 250_000_000, "{ctx}: at least 250 USD");
         assert!(b.targets.countries.contains(&a.country), "{ctx}");
-        assert_eq!(
-            a.targets.countries,
-            vec![a.country],
-            "{ctx}: one country per ad set"
-        );
+        assert_eq!(a.targets.countries, vec![a.country], "{ctx}: one country per ad set");
         for other in &p.ad_sets[i + 1..] {
             assert!(
-                !(other.country == a.country
-                    && other.asset_format == a.asset_format
-                    && other.objective == a.objective),
+                !(other.country == a.country && other.asset_format == a.asset_format && other.objective == a.objective),
                 "{ctx}: duplicate format + objective"
             );
         }
         // Ads API combinations.
         assert!(!a.placements.is_empty(), "{ctx}");
         if a.asset_format == AssetFormat::Image {
-            assert!(
-                !a.placements.contains(&Placement::Podcast),
-                "{ctx}: IMAGE on PODCAST"
-            );
+            assert!(!a.placements.contains(&Placement::Podcast), "{ctx}: IMAGE on PODCAST");
         }
         match a.objective {
             Objective::VideoViews => {
                 assert_eq!(a.asset_format, AssetFormat::Video, "{ctx}");
                 assert_eq!(a.placements, vec![Placement::Music], "{ctx}");
-                assert!(
-                    !a.targets.platforms.is_empty()
-                        && !a.targets.platforms.contains(&Platform::Desktop),
-                    "{ctx}"
-                );
+                assert!(!a.targets.platforms.is_empty() && !a.targets.platforms.contains(&Platform::Desktop), "{ctx}");
             }
             Objective::AppInstalls => {
-                assert!(
-                    a.targets.platforms == [Platform::Ios]
-                        || a.targets.platforms == [Platform::Android],
-                    "{ctx}"
-                );
+                assert!(a.targets.platforms == [Platform::Ios] || a.targets.platforms == [Platform::Android], "{ctx}");
                 assert_ne!(a.asset_format, AssetFormat::Image, "{ctx}");
             }
             Objective::Reach | Objective::Clicks | Objective::WebsiteVisits => {
@@ -333,35 +261,19 @@ fn check_plan(b: &Brief, p: &Plan) {
             Objective::EvenImpressionDelivery => {}
         }
         if !b.formats.is_empty() {
-            assert!(
-                b.formats.contains(&a.asset_format),
-                "{ctx}: requested formats"
-            );
+            assert!(b.formats.contains(&a.asset_format), "{ctx}: requested formats");
         }
         if a.objective != b.objective {
-            assert!(
-                !b.formats.is_empty(),
-                "{ctx}: objective changed only for a requested format"
-            );
+            assert!(!b.formats.is_empty(), "{ctx}: objective changed only for a requested format");
         }
         if !a.placements.contains(&Placement::Podcast) {
-            assert!(
-                a.targets.podcast_topics.is_empty(),
-                "{ctx}: topics without PODCAST"
-            );
+            assert!(a.targets.podcast_topics.is_empty(), "{ctx}: topics without PODCAST");
         }
         for city in &a.targets.cities {
-            assert!(
-                planner::taxonomy::cities::get(city, a.country).is_some(),
-                "{ctx}: city of another country"
-            );
+            assert!(planner::taxonomy::cities::get(city, a.country).is_some(), "{ctx}: city of another country");
         }
         // Schedule, bid, caps.
-        assert_eq!(
-            a.start_time,
-            format!("{}T00:00:00Z", april().start),
-            "{ctx}"
-        );
+        assert_eq!(a.start_time, format!("{}T00:00:00Z", april().start), "{ctx}");
         assert_eq!(a.end_time, format!("{}T23:59:59Z", april().end), "{ctx}");
         assert!(a.bid_micro_amount > 0, "{ctx}");
         assert_eq!(a.category, b.ad_category);
@@ -371,31 +283,17 @@ fn check_plan(b: &Brief, p: &Plan) {
                 FrequencyUnit::Week => 35,
                 FrequencyUnit::Month => 50,
             };
-            assert!(
-                cap.max_impressions >= 1
-                    && cap.max_impressions <= limit
-                    && cap.frequency_period >= 1,
-                "{ctx}"
-            );
+            assert!(cap.max_impressions >= 1 && cap.max_impressions <= limit && cap.frequency_period >= 1, "{ctx}");
         }
         // Forecast.
         let f = &a.forecast;
         for r in [f.impressions, f.reach, f.clicks, f.results] {
             assert!(r.p10 <= r.p50 && r.p50 <= r.p90, "{ctx}: {r:?}");
         }
-        assert!(
-            f.reach.p90 <= f.audience_size,
-            "{ctx}: reach above audience"
-        );
-        assert!(
-            f.reach.p50 <= f.impressions.p50 && f.clicks.p50 <= f.impressions.p50,
-            "{ctx}"
-        );
+        assert!(f.reach.p90 <= f.audience_size, "{ctx}: reach above audience");
+        assert!(f.reach.p50 <= f.impressions.p50 && f.clicks.p50 <= f.impressions.p50, "{ctx}");
         assert_eq!(f.cpm.currency, budget.currency);
-        assert!(
-            !a.reason.is_empty() && !a.reason.contains("NaN") && !a.reason.contains("inf"),
-            "{ctx}"
-        );
+        assert!(!a.reason.is_empty() && !a.reason.contains("NaN") && !a.reason.contains("inf"), "{ctx}");
     }
     let p50: u64 = p.ad_sets.iter().map(|a| a.forecast.impressions.p50).sum();
     assert_eq!(p.totals.impressions.p50, p50);
@@ -404,43 +302,14 @@ fn check_plan(b: &Brief, p: &Plan) {
 #[test]
 fn awkward_amounts_add_up_exactly() {
     let cases = [
-        (
-            9_999_500_000,
-            Currency::Usd,
-            BudgetType::Lifetime,
-            vec![Country::Us],
-        ),
-        (
-            3_000_000_000_000,
-            Currency::Jpy,
-            BudgetType::Lifetime,
-            vec![Country::Jp],
-        ),
-        (
-            333_330_000,
-            Currency::Eur,
-            BudgetType::Daily,
-            vec![Country::De, Country::Se],
-        ),
-        (
-            50_000_000_001,
-            Currency::Brl,
-            BudgetType::Lifetime,
-            vec![Country::Br, Country::Mx, Country::Ar],
-        ),
-        (
-            77_777_777,
-            Currency::Usd,
-            BudgetType::Daily,
-            vec![Country::Us],
-        ),
+        (9_999_500_000, Currency::Usd, BudgetType::Lifetime, vec![Country::Us]),
+        (3_000_000_000_000, Currency::Jpy, BudgetType::Lifetime, vec![Country::Jp]),
+        (333_330_000, Currency::Eur, BudgetType::Daily, vec![Country::De, Country::Se]),
+        (50_000_000_001, Currency::Brl, BudgetType::Lifetime, vec![Country::Br, Country::Mx, Country::Ar]),
+        (77_777_777, Currency::Usd, BudgetType::Daily, vec![Country::Us]),
     ];
     for (amount, currency, kind, countries) in cases {
-        for objective in [
-            Objective::Reach,
-            Objective::EvenImpressionDelivery,
-            Objective::AppInstalls,
-        ] {
+        for objective in [Objective::Reach, Objective::EvenImpressionDelivery, Objective::AppInstalls] {
             let b = brief(objective, &countries, amount, currency, kind);
             check_plan(&b, &plan_of(&b));
         }
@@ -451,196 +320,103 @@ fn awkward_amounts_add_up_exactly() {
 fn the_number_of_ad_sets_follows_the_eur_table() {
     let eur = |e: i64| e * 1_000_000;
     let count = |objective, countries: &[Country], amount| {
-        plan_of(&brief(
-            objective,
-            countries,
-            amount,
-            Currency::Eur,
-            BudgetType::Lifetime,
-        ))
-        .ad_sets
-        .len()
+        plan_of(&brief(objective, countries, amount, Currency::Eur, BudgetType::Lifetime)).ad_sets.len()
     };
     let even = Objective::EvenImpressionDelivery; // three formats, so three ad sets fit in one country
     assert_eq!(count(even, &[Country::De], eur(900)), 1);
     assert_eq!(count(even, &[Country::De], eur(3_000)), 2);
     assert_eq!(count(even, &[Country::De], eur(10_000)), 3);
-    assert_eq!(
-        count(even, &[Country::De], eur(40_000)),
-        3,
-        "capped by distinct combinations"
-    );
+    assert_eq!(count(even, &[Country::De], eur(40_000)), 3, "capped by distinct combinations");
     assert_eq!(count(even, &[Country::De, Country::Se], eur(40_000)), 4);
     assert_eq!(count(even, &[Country::De, Country::Se], eur(90_000)), 5);
-    assert_eq!(
-        count(Objective::Reach, &[Country::De], eur(90_000)),
-        2,
-        "REACH has two formats"
-    );
+    assert_eq!(count(Objective::Reach, &[Country::De], eur(90_000)), 2, "REACH has two formats");
     // Multi-country: at least one per country while the budget allows.
-    assert_eq!(
-        count(
-            Objective::Reach,
-            &[Country::De, Country::Se, Country::Gb],
-            eur(2_000)
-        ),
-        3
-    );
+    assert_eq!(count(Objective::Reach, &[Country::De, Country::Se, Country::Gb], eur(2_000)), 3);
     // A daily budget counts over the flight: 200 EUR a day for 30 days is 6,000 EUR.
-    let daily = brief(
-        even,
-        &[Country::De],
-        eur(200),
-        Currency::Eur,
-        BudgetType::Daily,
-    );
+    let daily = brief(even, &[Country::De], eur(200), Currency::Eur, BudgetType::Daily);
     assert_eq!(plan_of(&daily).ad_sets.len(), 3);
 }
 
 #[test]
 fn a_budget_below_one_ad_set_gets_a_question() {
-    let b = brief(
-        Objective::Reach,
-        &[Country::Br],
-        1_000_000_000,
-        Currency::Brl,
-        BudgetType::Lifetime,
-    );
+    let b = brief(Objective::Reach, &[Country::Br], 1_000_000_000, Currency::Brl, BudgetType::Lifetime);
     let out = plan(&b);
     assert!(out.plan.is_none());
     let q = out.question.expect("question");
     assert!(q.contains("R$ 1,368"), "{q}"); // 250 USD at the reference rate, rounded up
-    let daily = brief(
-        Objective::Reach,
-        &[Country::Us],
-        8_000_000,
-        Currency::Usd,
-        BudgetType::Daily,
-    );
+    let daily = brief(Objective::Reach, &[Country::Us], 8_000_000, Currency::Usd, BudgetType::Daily);
     let out = plan(&daily);
     assert!(out.plan.is_none() && out.question.expect("question").contains("a day"));
     // Just enough: exactly the minimum plans one ad set.
-    let enough = brief(
-        Objective::Reach,
-        &[Country::Us],
-        250_000_000,
-        Currency::Usd,
-        BudgetType::Lifetime,
-    );
+    let enough = brief(Objective::Reach, &[Country::Us], 250_000_000, Currency::Usd, BudgetType::Lifetime);
     assert_eq!(plan_of(&enough).ad_sets.len(), 1);
 }
 
 #[test]
 fn a_budget_too_small_for_every_country_leaves_some_out_and_says_so() {
-    let countries = [
-        Country::Us,
-        Country::Br,
-        Country::Mx,
-        Country::Ar,
-        Country::Gb,
-    ];
-    let b = brief(
-        Objective::Reach,
-        &countries,
-        800_000_000,
-        Currency::Usd,
-        BudgetType::Lifetime,
-    );
+    let countries = [Country::Us, Country::Br, Country::Mx, Country::Ar, Country::Gb];
+    let b = brief(Objective::Reach, &countries, 800_000_000, Currency::Usd, BudgetType::Lifetime);
     let out = plan(&b);
     let p = out.plan.expect("plan");
     assert_eq!(p.ad_sets.len(), 3);
     let planned: Vec<Country> = p.ad_sets.iter().map(|a| a.country).collect();
-    let note = out
-        .assumptions
-        .iter()
-        .find(|a| a.contains("left out"))
-        .expect("assumption");
-    let left: Vec<&str> = note
-        .split("left out ")
-        .nth(1)
-        .expect("list")
-        .trim_end_matches('.')
-        .split(", ")
-        .collect();
+    let note = out.assumptions.iter().find(|a| a.contains("left out")).expect("assumption");
+    let left: Vec<&str> = note.split("left out ").nth(1).expect("list").trim_end_matches('.').split(", ").collect();
     assert_eq!(left.len(), 2, "{note}");
     for c in countries {
-        assert_ne!(
-            planned.contains(&c),
-            left.contains(&c.as_str()),
-            "{c}: {note}"
-        );
+        assert_ne!(planned.contains(&c), left.contains(&c.as_str()), "{c}: {note}");
     }
-    // The countries kept are those with history; AR has history too but the others score higher or tie.
     check_plan(&b, &p);
 }
 
 #[test]
 fn a_format_the_objective_cannot_use_switches_objective_with_an_assumption() {
-    let mut b = brief(
-        Objective::Reach,
-        &[Country::Br],
-        30_000_000_000,
-        Currency::Brl,
-        BudgetType::Lifetime,
-    );
+    let mut b = brief(Objective::Reach, &[Country::Br], 30_000_000_000, Currency::Brl, BudgetType::Lifetime);
     b.formats = vec![AssetFormat::Image, AssetFormat::Audio];
     let out = plan(&b);
     let p = out.plan.expect("plan");
-    let image = p
-        .ad_sets
-        .iter()
-        .find(|a| a.asset_format == AssetFormat::Image)
-        .expect("image ad set");
+    let image = p.ad_sets.iter().find(|a| a.asset_format == AssetFormat::Image).expect("image ad set");
     assert_eq!(image.objective, Objective::EvenImpressionDelivery);
     assert_eq!(image.placements, vec![Placement::Music]);
-    let audio = p
-        .ad_sets
-        .iter()
-        .find(|a| a.asset_format == AssetFormat::Audio)
-        .expect("audio ad set");
+    let audio = p.ad_sets.iter().find(|a| a.asset_format == AssetFormat::Audio).expect("audio ad set");
     assert_eq!(audio.objective, Objective::Reach);
-    assert!(
-        out.assumptions
-            .iter()
-            .any(|a| a.contains("EVEN_IMPRESSION_DELIVERY")),
-        "{:?}",
-        out.assumptions
-    );
+    assert!(out.assumptions.iter().any(|a| a.contains("EVEN_IMPRESSION_DELIVERY")), "{:?}", out.assumptions);
     check_plan(&b, &p);
 }
 
 #[test]
+fn the_objective_leads_and_a_substitute_that_cannot_produce_it_gets_the_minimum() {
+    let mut b = brief(Objective::LeadGen, &[Country::De], 20_000_000_000, Currency::Eur, BudgetType::Lifetime);
+    b.formats = vec![AssetFormat::Audio, AssetFormat::Video, AssetFormat::Image];
+    let out = plan(&b);
+    let p = out.plan.expect("plan");
+    check_plan(&b, &p);
+    let audio = p.ad_sets.iter().find(|a| a.objective == Objective::LeadGen).expect("a LEAD_GEN ad set");
+    assert_eq!(audio.asset_format, AssetFormat::Audio);
+    assert_eq!(p.ad_sets[0].objective, Objective::LeadGen, "the ad set that can produce leads gets the most");
+    for a in p.ad_sets.iter().filter(|a| a.objective != Objective::LeadGen) {
+        assert!(a.reason.contains("adds no leads"), "{}", a.reason);
+    }
+    assert!(p.totals.results.p50 > 0 && p.totals.result_name == "leads");
+}
+
+#[test]
 fn app_installs_target_one_store_per_ad_set() {
-    let mut b = brief(
-        Objective::AppInstalls,
-        &[Country::Us],
-        20_000_000_000,
-        Currency::Usd,
-        BudgetType::Lifetime,
-    );
+    let mut b = brief(Objective::AppInstalls, &[Country::Us], 20_000_000_000, Currency::Usd, BudgetType::Lifetime);
     let p = plan_of(&b);
     assert_eq!(p.ad_sets.len(), 2);
     let stores: Vec<&Vec<Platform>> = p.ad_sets.iter().map(|a| &a.targets.platforms).collect();
     assert!(stores.iter().all(|s| s.len() == 1));
     b.targets.platforms = vec![Platform::Android];
     let p = plan_of(&b);
-    assert!(
-        p.ad_sets
-            .iter()
-            .all(|a| a.targets.platforms == [Platform::Android])
-    );
+    assert!(p.ad_sets.iter().all(|a| a.targets.platforms == [Platform::Android]));
     check_plan(&b, &p);
 }
 
 #[test]
 fn podcast_topics_put_the_ad_set_on_podcasts() {
-    let mut b = brief(
-        Objective::EvenImpressionDelivery,
-        &[Country::Gb],
-        20_000_000_000,
-        Currency::Gbp,
-        BudgetType::Lifetime,
-    );
+    let mut b =
+        brief(Objective::EvenImpressionDelivery, &[Country::Gb], 20_000_000_000, Currency::Gbp, BudgetType::Lifetime);
     b.targets.podcast_topics = vec!["sports".into()];
     let out = plan(&b);
     let p = out.plan.expect("plan");
@@ -657,64 +433,33 @@ fn podcast_topics_put_the_ad_set_on_podcasts() {
 
 #[test]
 fn alcohol_targets_adults_and_21_in_the_us() {
-    let mut b = brief(
-        Objective::Reach,
-        &[Country::Us, Country::Gb],
-        20_000_000_000,
-        Currency::Usd,
-        BudgetType::Lifetime,
-    );
+    let mut b =
+        brief(Objective::Reach, &[Country::Us, Country::Gb], 20_000_000_000, Currency::Usd, BudgetType::Lifetime);
     b.ad_category = "ADV_15_139".into();
     b.targets.age_ranges = vec![AgeRange { min: 16, max: 30 }];
     let out = plan(&b);
     let p = out.plan.expect("plan");
     for a in &p.ad_sets {
         let floor = if a.country == Country::Us { 21 } else { 18 };
-        assert!(
-            a.targets.age_ranges.iter().all(|r| r.min >= floor),
-            "{}: {:?}",
-            a.name,
-            a.targets.age_ranges
-        );
+        assert!(a.targets.age_ranges.iter().all(|r| r.min >= floor), "{}: {:?}", a.name, a.targets.age_ranges);
         assert!(!a.targets.age_ranges.is_empty());
     }
-    assert!(
-        out.assumptions.iter().any(|a| a.contains("Alcohol")),
-        "{:?}",
-        out.assumptions
-    );
+    assert!(out.assumptions.iter().any(|a| a.contains("Alcohol")), "{:?}", out.assumptions);
 }
 
 #[test]
 fn gambling_is_flagged_for_review() {
-    let mut b = brief(
-        Objective::Reach,
-        &[Country::Gb],
-        20_000_000_000,
-        Currency::Gbp,
-        BudgetType::Lifetime,
-    );
+    let mut b = brief(Objective::Reach, &[Country::Gb], 20_000_000_000, Currency::Gbp, BudgetType::Lifetime);
     b.ad_category = "ADV_16_147".into();
     let out = plan(&b);
     assert!(out.plan.is_some());
-    assert!(
-        out.assumptions
-            .iter()
-            .any(|a| a.contains("Gambling") && a.contains("review")),
-        "{:?}",
-        out.assumptions
-    );
+    assert!(out.assumptions.iter().any(|a| a.contains("Gambling") && a.contains("review")), "{:?}", out.assumptions);
 }
 
 #[test]
 fn minors_lose_interest_and_gender_targeting_in_protected_markets() {
-    let mut b = brief(
-        Objective::Reach,
-        &[Country::De, Country::Br],
-        20_000_000_000,
-        Currency::Eur,
-        BudgetType::Lifetime,
-    );
+    let mut b =
+        brief(Objective::Reach, &[Country::De, Country::Br], 20_000_000_000, Currency::Eur, BudgetType::Lifetime);
     b.targets.age_ranges = vec![AgeRange { min: 13, max: 17 }];
     b.targets.interests = vec!["gaming".into()];
     b.targets.genders = vec![Gender::Male];
@@ -722,38 +467,18 @@ fn minors_lose_interest_and_gender_targeting_in_protected_markets() {
     let p = out.plan.expect("plan");
     for a in &p.ad_sets {
         if a.country == Country::De {
-            assert!(
-                a.targets.interests.is_empty() && a.targets.genders.is_empty(),
-                "{}",
-                a.name
-            );
+            assert!(a.targets.interests.is_empty() && a.targets.genders.is_empty(), "{}", a.name);
         } else {
-            assert_eq!(
-                a.targets.interests,
-                vec!["gaming".to_string()],
-                "{}",
-                a.name
-            );
+            assert_eq!(a.targets.interests, vec!["gaming".to_string()], "{}", a.name);
         }
     }
-    assert!(
-        out.assumptions
-            .iter()
-            .any(|a| a.contains("minors") && a.contains("DE")),
-        "{:?}",
-        out.assumptions
-    );
+    assert!(out.assumptions.iter().any(|a| a.contains("minors") && a.contains("DE")), "{:?}", out.assumptions);
 }
 
 #[test]
 fn same_input_same_json_whatever_order_history_arrives_in() {
-    let mut b = brief(
-        Objective::Clicks,
-        &[Country::Us, Country::Gb],
-        18_000_000_000,
-        Currency::Usd,
-        BudgetType::Lifetime,
-    );
+    let mut b =
+        brief(Objective::Clicks, &[Country::Us, Country::Gb], 18_000_000_000, Currency::Usd, BudgetType::Lifetime);
     b.targets.age_ranges = vec![AgeRange { min: 18, max: 34 }];
     let answer = history().answer(&query_for(&b));
     let mut reversed = answer.clone();
@@ -769,13 +494,7 @@ fn same_input_same_json_whatever_order_history_arrives_in() {
 
 #[test]
 fn make_plan_reads_the_source() {
-    let b = brief(
-        Objective::Reach,
-        &[Country::Br],
-        50_000_000_000,
-        Currency::Brl,
-        BudgetType::Lifetime,
-    );
+    let b = brief(Objective::Reach, &[Country::Br], 50_000_000_000, Currency::Brl, BudgetType::Lifetime);
     let out = futures::executor::block_on(make_plan(&b, history())).expect("source");
     assert_eq!(out, plan(&b));
     check_plan(&b, &out.plan.expect("plan"));
@@ -783,63 +502,29 @@ fn make_plan_reads_the_source() {
 
 #[test]
 fn without_any_history_the_plan_uses_defaults_and_says_so() {
-    let b = brief(
-        Objective::LeadGen,
-        &[Country::Za],
-        90_000_000_000,
-        Currency::Zar,
-        BudgetType::Lifetime,
-    );
+    let b = brief(Objective::LeadGen, &[Country::Za], 90_000_000_000, Currency::Zar, BudgetType::Lifetime);
     let out = plan_from_history(&b, &PerformanceAnswer::default());
     let p = out.plan.expect("plan");
     check_plan(&b, &p);
-    assert!(
-        p.ad_sets
-            .iter()
-            .all(|a| a.evidence.comparable_campaigns == 0 && a.reason.contains("default"))
-    );
-    assert!(
-        out.assumptions
-            .iter()
-            .any(|a| a.contains("conservative defaults"))
-    );
+    assert!(p.ad_sets.iter().all(|a| a.evidence.comparable_campaigns == 0 && a.reason.contains("default")));
+    assert!(out.assumptions.iter().any(|a| a.contains("conservative defaults")));
 }
 
 #[test]
 fn a_market_without_history_borrows_from_the_others() {
-    let b = brief(
-        Objective::Reach,
-        &[Country::Br, Country::Co],
-        40_000_000_000,
-        Currency::Usd,
-        BudgetType::Lifetime,
-    );
+    let b = brief(Objective::Reach, &[Country::Br, Country::Co], 40_000_000_000, Currency::Usd, BudgetType::Lifetime);
     let p = plan_of(&b);
-    let co = p
-        .ad_sets
-        .iter()
-        .find(|a| a.country == Country::Co)
-        .expect("CO ad set");
+    let co = p.ad_sets.iter().find(|a| a.country == Country::Co).expect("CO ad set");
     assert_eq!(co.evidence.comparable_campaigns, 0);
     assert!(co.reason.contains("other markets"), "{}", co.reason);
-    let br = p
-        .ad_sets
-        .iter()
-        .find(|a| a.country == Country::Br)
-        .expect("BR ad set");
+    let br = p.ad_sets.iter().find(|a| a.country == Country::Br).expect("BR ad set");
     assert!(br.evidence.comparable_campaigns > 0);
     check_plan(&b, &p);
 }
 
 #[test]
 fn the_spec_example_produces_a_complete_plan() {
-    let mut b = brief(
-        Objective::Reach,
-        &[Country::Br],
-        50_000_000_000,
-        Currency::Brl,
-        BudgetType::Lifetime,
-    );
+    let mut b = brief(Objective::Reach, &[Country::Br], 50_000_000_000, Currency::Brl, BudgetType::Lifetime);
     b.targets.age_ranges = vec![AgeRange { min: 18, max: 34 }];
     let p = plan_of(&b);
     check_plan(&b, &p);
@@ -855,10 +540,7 @@ fn the_spec_example_produces_a_complete_plan() {
 
 /// The synthetic market's expected impressions for an ad set (the generator's model without noise).
 fn true_impressions(a: &planner::types::AdSet, days: f64) -> f64 {
-    let price = MARKETS
-        .iter()
-        .find(|(c, _)| *c == a.country)
-        .map_or(1.0, |(_, p)| *p);
+    let price = MARKETS.iter().find(|(c, _)| *c == a.country).map_or(1.0, |(_, p)| *p);
     let format_price = match a.asset_format {
         AssetFormat::Audio => 1.0,
         AssetFormat::Video => 1.4,
@@ -875,51 +557,15 @@ fn true_impressions(a: &planner::types::AdSet, days: f64) -> f64 {
 #[test]
 fn forecasts_track_the_synthetic_truth() {
     let cases = [
-        (
-            Country::Us,
-            Objective::EvenImpressionDelivery,
-            30_000_000_000,
-            Currency::Usd,
-            vec![],
-        ),
-        (
-            Country::Br,
-            Objective::Reach,
-            60_000_000_000,
-            Currency::Brl,
-            vec![AgeRange { min: 18, max: 24 }],
-        ),
-        (
-            Country::Se,
-            Objective::Clicks,
-            300_000_000_000,
-            Currency::Sek,
-            vec![AgeRange { min: 25, max: 44 }],
-        ),
-        (
-            Country::Jp,
-            Objective::AppInstalls,
-            9_000_000_000_000,
-            Currency::Jpy,
-            vec![],
-        ),
+        (Country::Us, Objective::EvenImpressionDelivery, 30_000_000_000, Currency::Usd, vec![]),
+        (Country::Br, Objective::Reach, 60_000_000_000, Currency::Brl, vec![AgeRange { min: 18, max: 24 }]),
+        (Country::Se, Objective::Clicks, 300_000_000_000, Currency::Sek, vec![AgeRange { min: 25, max: 44 }]),
+        (Country::Jp, Objective::AppInstalls, 9_000_000_000_000, Currency::Jpy, vec![]),
         // Small audience, big budget: saturation territory.
-        (
-            Country::Se,
-            Objective::Reach,
-            2_000_000_000_000,
-            Currency::Sek,
-            vec![AgeRange { min: 18, max: 19 }],
-        ),
+        (Country::Se, Objective::Reach, 2_000_000_000_000, Currency::Sek, vec![AgeRange { min: 18, max: 19 }]),
     ];
     for (country, objective, amount, currency, ages) in cases {
-        let mut b = brief(
-            objective,
-            &[country],
-            amount,
-            currency,
-            BudgetType::Lifetime,
-        );
+        let mut b = brief(objective, &[country], amount, currency, BudgetType::Lifetime);
         b.placements = vec![Placement::Music];
         b.targets.age_ranges = ages;
         let p = plan_of(&b);
@@ -927,17 +573,8 @@ fn forecasts_track_the_synthetic_truth() {
             let truth = true_impressions(a, 30.0);
             let f = a.forecast.impressions;
             let err = f.p50 as f64 / truth - 1.0;
-            assert!(
-                err.abs() < 0.25,
-                "{}: p50 {} vs truth {truth:.0} ({err:+.2})",
-                a.name,
-                f.p50
-            );
-            assert!(
-                f.p10 as f64 <= truth * 1.02 && truth <= f.p90 as f64 * 1.02,
-                "{}: {f:?} vs {truth:.0}",
-                a.name
-            );
+            assert!(err.abs() < 0.25, "{}: p50 {} vs truth {truth:.0} ({err:+.2})", a.name, f.p50);
+            assert!(f.p10 as f64 <= truth * 1.02 && truth <= f.p90 as f64 * 1.02, "{}: {f:?} vs {truth:.0}", a.name);
         }
     }
 }
@@ -946,33 +583,17 @@ fn arb_objective() -> impl Strategy<Value = Objective> {
     proptest::sample::select(Objective::ALL.to_vec())
 }
 
-fn arb_subset<T: Clone + std::fmt::Debug + 'static>(
-    all: &'static [T],
-) -> impl Strategy<Value = Vec<T>> {
+fn arb_subset<T: Clone + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = Vec<T>> {
     proptest::sample::subsequence(all.to_vec(), 0..=all.len())
 }
 
 fn arb_brief() -> impl Strategy<Value = Brief> {
     let countries = proptest::sample::subsequence(
-        vec![
-            Country::Us,
-            Country::Br,
-            Country::Gb,
-            Country::De,
-            Country::Jp,
-            Country::Co,
-            Country::Fr,
-        ],
+        vec![Country::Us, Country::Br, Country::Gb, Country::De, Country::Jp, Country::Co, Country::Fr],
         1..=4,
     );
     let budget = (
-        proptest::sample::select(vec![
-            Currency::Usd,
-            Currency::Eur,
-            Currency::Jpy,
-            Currency::Brl,
-            Currency::Sek,
-        ]),
+        proptest::sample::select(vec![Currency::Usd, Currency::Eur, Currency::Jpy, Currency::Brl, Currency::Sek]),
         proptest::sample::select(vec![BudgetType::Lifetime, BudgetType::Daily]),
         100_000_000i64..200_000_000_000,
     );
@@ -1007,40 +628,21 @@ fn arb_brief() -> impl Strategy<Value = Brief> {
                 topics,
                 days,
             )| {
-                let amount = if kind == BudgetType::Daily {
-                    amount / 30
-                } else {
-                    amount
-                };
-                let amount = if currency == Currency::Jpy {
-                    amount * 150
-                } else {
-                    amount
-                };
+                let amount = if kind == BudgetType::Daily { amount / 30 } else { amount };
+                let amount = if currency == Currency::Jpy { amount * 150 } else { amount };
                 let start = NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
                 Brief {
                     objective,
                     ad_category: category.into(),
-                    budget: Some(Budget {
-                        micro_amount: amount,
-                        currency,
-                        kind,
-                    }),
-                    schedule: Some(Schedule {
-                        start,
-                        end: start + chrono::Duration::days(days - 1),
-                    }),
+                    budget: Some(Budget { micro_amount: amount, currency, kind }),
+                    schedule: Some(Schedule { start, end: start + chrono::Duration::days(days - 1) }),
                     targets: Targets {
                         countries,
                         cities: vec!["Berlin".into(), "Sao Paulo".into()],
                         age_ranges: ages,
                         platforms,
                         interests: vec!["gaming".into()],
-                        podcast_topics: if topics {
-                            vec!["sports".into()]
-                        } else {
-                            vec![]
-                        },
+                        podcast_topics: if topics { vec!["sports".into()] } else { vec![] },
                         ..Targets::default()
                     },
                     formats,
@@ -1056,16 +658,8 @@ fn check_any(b: &Brief, out: &PlanOutcome) {
     let days = b.schedule.expect("schedule").days();
     let Some(p) = &out.plan else {
         let min = fx::convert(250_000_000, Currency::Usd, budget.currency);
-        let flight = if budget.kind == BudgetType::Daily {
-            budget.micro_amount * days
-        } else {
-            budget.micro_amount
-        };
-        assert!(
-            flight < min + 1_000_000,
-            "no plan although the budget funds one: {:?}",
-            out.question
-        );
+        let flight = if budget.kind == BudgetType::Daily { budget.micro_amount * days } else { budget.micro_amount };
+        assert!(flight < min + 1_000_000, "no plan although the budget funds one: {:?}", out.question);
         assert!(out.question.is_some());
         return;
     };
@@ -1076,49 +670,30 @@ fn check_any(b: &Brief, out: &PlanOutcome) {
     for (i, a) in p.ad_sets.iter().enumerate() {
         assert!(flight_usd(a, days) >= 250_000_000, "{}", a.name);
         assert!(
-            !p.ad_sets[i + 1..].iter().any(|o| o.country == a.country
-                && o.asset_format == a.asset_format
-                && o.objective == a.objective),
+            !p.ad_sets[i + 1..]
+                .iter()
+                .any(|o| o.country == a.country && o.asset_format == a.asset_format && o.objective == a.objective),
             "{}",
             a.name
         );
-        assert!(
-            !(a.asset_format == AssetFormat::Image && a.placements.contains(&Placement::Podcast))
-        );
+        assert!(!(a.asset_format == AssetFormat::Image && a.placements.contains(&Placement::Podcast)));
         if a.objective == Objective::VideoViews {
             assert!(a.asset_format == AssetFormat::Video && a.placements == [Placement::Music]);
-            assert!(
-                !a.targets.platforms.is_empty()
-                    && !a.targets.platforms.contains(&Platform::Desktop)
-            );
+            assert!(!a.targets.platforms.is_empty() && !a.targets.platforms.contains(&Platform::Desktop));
         }
         if a.objective == Objective::AppInstalls {
-            assert!(
-                a.targets.platforms == [Platform::Ios]
-                    || a.targets.platforms == [Platform::Android]
-            );
-            let asked: Vec<Platform> = b
-                .targets
-                .platforms
-                .iter()
-                .copied()
-                .filter(|p| *p != Platform::Desktop)
-                .collect();
+            assert!(a.targets.platforms == [Platform::Ios] || a.targets.platforms == [Platform::Android]);
+            let asked: Vec<Platform> =
+                b.targets.platforms.iter().copied().filter(|p| *p != Platform::Desktop).collect();
             if !asked.is_empty() {
                 assert!(asked.contains(&a.targets.platforms[0]));
             }
         }
         if matches!(
             a.objective,
-            Objective::Reach
-                | Objective::Clicks
-                | Objective::WebsiteVisits
-                | Objective::AppInstalls
+            Objective::Reach | Objective::Clicks | Objective::WebsiteVisits | Objective::AppInstalls
         ) {
-            assert!(matches!(
-                a.asset_format,
-                AssetFormat::Audio | AssetFormat::Video
-            ));
+            assert!(matches!(a.asset_format, AssetFormat::Audio | AssetFormat::Video));
         }
         if matches!(a.objective, Objective::PodcastStreams | Objective::LeadGen) {
             assert_eq!(a.asset_format, AssetFormat::Audio);
@@ -1131,24 +706,11 @@ fn check_any(b: &Brief, out: &PlanOutcome) {
         }
         if b.ad_category == "ADV_15_139" {
             let floor = if a.country == Country::Us { 21 } else { 18 };
-            assert!(
-                !a.targets.age_ranges.is_empty()
-                    && a.targets.age_ranges.iter().all(|r| r.min >= floor)
-            );
+            assert!(!a.targets.age_ranges.is_empty() && a.targets.age_ranges.iter().all(|r| r.min >= floor));
         }
-        let minors =
-            a.targets.age_ranges.is_empty() || a.targets.age_ranges.iter().any(|r| r.min < 18);
-        if minors
-            && matches!(
-                a.country,
-                Country::Us | Country::Gb | Country::De | Country::Fr
-            )
-        {
-            assert!(
-                a.targets.interests.is_empty()
-                    && a.targets.genders.is_empty()
-                    && a.targets.genres.is_empty()
-            );
+        let minors = a.targets.age_ranges.is_empty() || a.targets.age_ranges.iter().any(|r| r.min < 18);
+        if minors && matches!(a.country, Country::Us | Country::Gb | Country::De | Country::Fr) {
+            assert!(a.targets.interests.is_empty() && a.targets.genders.is_empty() && a.targets.genres.is_empty());
         }
         let f = &a.forecast;
         for r in [f.impressions, f.reach, f.clicks, f.results] {
@@ -1179,97 +741,12 @@ proptest! {
 
 #[test]
 fn incomplete_briefs_get_a_question_not_a_panic() {
-    let mut b = brief(
-        Objective::Reach,
-        &[],
-        5_000_000_000,
-        Currency::Usd,
-        BudgetType::Lifetime,
-    );
+    let mut b = brief(Objective::Reach, &[], 5_000_000_000, Currency::Usd, BudgetType::Lifetime);
     assert!(plan(&b).question.is_some_and(|q| q.contains("countries")));
     b.targets.countries = vec![Country::Us];
     b.schedule = None;
     assert!(plan(&b).question.is_some_and(|q| q.contains("dates")));
     b.schedule = Some(april());
-    b.budget = Some(Budget {
-        micro_amount: 0,
-        currency: Currency::Usd,
-        kind: BudgetType::Lifetime,
-    });
+    b.budget = Some(Budget { micro_amount: 0, currency: Currency::Usd, kind: BudgetType::Lifetime });
     assert!(plan(&b).plan.is_none());
-}
-
-#[test]
-#[ignore]
-fn dump() {
-    let mut b = brief(
-        Objective::Reach,
-        &[Country::Br],
-        50_000_000_000,
-        Currency::Brl,
-        BudgetType::Lifetime,
-    );
-    b.targets.age_ranges = vec![AgeRange { min: 18, max: 34 }];
-    let out = plan(&b);
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&(out.plan, out.assumptions, out.question)).unwrap()
-    );
-    let b = brief(
-        Objective::EvenImpressionDelivery,
-        &[Country::Us, Country::Gb, Country::Co],
-        60_000_000_000,
-        Currency::Usd,
-        BudgetType::Lifetime,
-    );
-    let out = plan(&b);
-    for a in &out.plan.as_ref().unwrap().ad_sets {
-        println!(
-            "{} | {} | {:?} | {:?} | {:?}\n   {}",
-            a.name,
-            a.budget.micro_amount,
-            a.forecast.impressions,
-            a.forecast.reach,
-            a.evidence,
-            a.reason
-        );
-    }
-    println!("{:?}", out.assumptions);
-    let mut b = brief(
-        Objective::AppInstalls,
-        &[Country::Us],
-        20_000_000_000,
-        Currency::Usd,
-        BudgetType::Daily,
-    );
-    b.budget.as_mut().unwrap().micro_amount = 700_000_000;
-    let out = plan(&b);
-    for a in &out.plan.as_ref().unwrap().ad_sets {
-        println!(
-            "{} | {} | {:?} | {:?} | {:?}\n   {}",
-            a.name,
-            a.budget.micro_amount,
-            a.forecast.results,
-            a.forecast.cost_per_result,
-            a.evidence,
-            a.reason
-        );
-    }
-    println!("{:?}", out.assumptions);
-}
-
-#[test]
-#[ignore]
-fn timing() {
-    let big = InMemory(market_history(11, 60));
-    let b = brief(Objective::Reach, &[Country::Us, Country::Br, Country::Gb], 60_000_000_000, Currency::Usd, BudgetType::Lifetime);
-    let answer = big.answer(&query_for(&b));
-    let one = brief(Objective::Reach, &[Country::Br], 50_000_000_000, Currency::Brl, BudgetType::Lifetime);
-    let answer1 = history().answer(&query_for(&one));
-    let t = std::time::Instant::now();
-    for _ in 0..100 { std::hint::black_box(plan_from_history(&b, &answer)); }
-    println!("{} rows: {:?}/plan", answer.ad_sets.len(), t.elapsed() / 100);
-    let t = std::time::Instant::now();
-    for _ in 0..100 { std::hint::black_box(plan_from_history(&one, &answer1)); }
-    println!("{} rows: {:?}/plan", answer1.ad_sets.len(), t.elapsed() / 100);
 }

@@ -88,13 +88,15 @@ impl Resolver for BudgetResolver {
 
 /// Words that say a message is about the budget.
 const CUES: &[&str] = &[
-    "budget", "spend", "spending", "total", "bump", "increase", "raise", "lower", "reduce", "cut", "make it",
-    "up to", "cap", "invest",
+    "budget", "spend", "spending", "total", "bump", "increase", "raise", "lower", "reduce", "cut", "make it", "up to",
+    "cap", "invest",
 ];
 
 /// Whether the message talks about money at all (the router's test).
 pub fn mentions(message: &Message<'_>) -> bool {
-    message.mentions(CUES) || !find_amounts(&message.tokens).is_empty() || standalone_currency(&message.tokens).is_some()
+    message.mentions(CUES)
+        || !find_amounts(&message.tokens).is_empty()
+        || standalone_currency(&message.tokens).is_some()
 }
 
 /// The synchronous rules behind [`BudgetResolver`].
@@ -151,14 +153,17 @@ pub fn find_amounts(tokens: &[Token]) -> Vec<Found> {
         // "500k listeners" counts people, not money.
         let counts_things = tokens.get(after).is_some_and(|t| t.is_any(UNITS));
         if currency.is_none()
-            && (counts_things || !is_money_context(tokens, i, after_number) || (multiplier == 1 && is_spelled(tokens, i)))
+            && (counts_things
+                || !is_money_context(tokens, i, after_number)
+                || (multiplier == 1 && is_spelled(tokens, i)))
         {
             i = after_number.max(i + 1);
             continue;
         }
         let micros = value.scaled(multiplier);
         if micros > 0 {
-            let period = period_after(tokens, after).or_else(|| period_before(tokens, start)).unwrap_or(Period::Lifetime);
+            let period =
+                period_after(tokens, after).or_else(|| period_before(tokens, start)).unwrap_or(Period::Lifetime);
             let score = if currency.is_some() { 3 } else { 1 } + if multiplier > 1 { 2 } else { 0 };
             out.push(Found { amount: Amount { micros, period, currency }, score, at: start });
         }
@@ -375,10 +380,51 @@ fn standalone_currency(tokens: &[Token]) -> Option<CurrencyMark> {
 }
 
 const UNITS: &[&str] = &[
-    "day", "days", "week", "weeks", "wk", "wks", "month", "months", "year", "years", "yr", "yrs", "hour", "hours",
-    "minute", "minutes", "min", "sec", "seconds", "s", "st", "nd", "rd", "th", "percent", "pct", "x", "times",
-    "people", "listeners", "users", "impressions", "installs", "clicks", "leads", "views", "streams", "cities",
-    "countries", "markets", "ad", "ads", "spots", "yo", "plus",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "wk",
+    "wks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "yr",
+    "yrs",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "min",
+    "sec",
+    "seconds",
+    "s",
+    "st",
+    "nd",
+    "rd",
+    "th",
+    "percent",
+    "pct",
+    "x",
+    "times",
+    "people",
+    "listeners",
+    "users",
+    "impressions",
+    "installs",
+    "clicks",
+    "leads",
+    "views",
+    "streams",
+    "cities",
+    "countries",
+    "markets",
+    "ad",
+    "ads",
+    "spots",
+    "yo",
+    "plus",
 ];
 
 /// Whether a number with no currency written can still be money: not a date, age, duration or count.
@@ -393,19 +439,28 @@ fn is_money_context(tokens: &[Token], i: usize, after: usize) -> bool {
     if next.is_some_and(|n| n.word().is_some() && !n.space_before && !n.is_any(&["k", "m", "mn"])) {
         return false;
     }
-    if after == i + 1 && t.digits().is_some_and(|d| d.len() == 4) && t.int().is_some_and(|y| (1900..=2100).contains(&y)) {
-        return false;
-    }
-    if next.is_some_and(|n| n.is_dash() || n.is_sym('+') || n.is_sym('%') || n.is_sym('/') && tokens.get(after + 1).is_some_and(|d| d.digits().is_some()))
-        || prev.is_some_and(|p| (p.is_dash() || p.is_sym('/')) && !p.space_before)
+    if after == i + 1 && t.digits().is_some_and(|d| d.len() == 4) && t.int().is_some_and(|y| (1900..=2100).contains(&y))
     {
         return false;
     }
-    if next.is_some_and(|n| n.is_any(UNITS) || n.is_any(&["and", "to", "through"]) && tokens.get(after + 1).is_some_and(|x| x.digits().is_some()))
+    if next.is_some_and(|n| {
+        n.is_dash()
+            || n.is_sym('+')
+            || n.is_sym('%')
+            || n.is_sym('/') && tokens.get(after + 1).is_some_and(|d| d.digits().is_some())
+    }) || prev.is_some_and(|p| (p.is_dash() || p.is_sym('/')) && !p.space_before)
     {
         return false;
     }
-    if prev.is_some_and(|p| p.is_any(&["aged", "age", "ages", "over", "under", "between", "from", "q", "top", "first", "last", "next"])) {
+    if next.is_some_and(|n| {
+        n.is_any(UNITS)
+            || n.is_any(&["and", "to", "through"]) && tokens.get(after + 1).is_some_and(|x| x.digits().is_some())
+    }) {
+        return false;
+    }
+    if prev.is_some_and(|p| {
+        p.is_any(&["aged", "age", "ages", "over", "under", "between", "from", "q", "top", "first", "last", "next"])
+    }) {
         return false;
     }
     // Next to a month name: a date.

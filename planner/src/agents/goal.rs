@@ -40,48 +40,106 @@ impl Resolver for GoalResolver {
 const OBJECTIVES: &[(&str, Objective, u8)] = {
     use Objective::*;
     &[
-        ("awareness", Reach, 1), ("brand awareness", Reach, 1), ("reach", Reach, 1), ("reaching", Reach, 1),
-        ("get the word out", Reach, 1), ("spread the word", Reach, 1), ("as many people as possible", Reach, 1),
-        ("visibility", Reach, 1), ("unique listeners", Reach, 1),
-        ("even delivery", EvenImpressionDelivery, 2), ("deliver evenly", EvenImpressionDelivery, 2),
-        ("evenly", EvenImpressionDelivery, 2), ("steady", EvenImpressionDelivery, 2),
-        ("impressions", EvenImpressionDelivery, 2), ("consistent presence", EvenImpressionDelivery, 2),
-        ("even presence", EvenImpressionDelivery, 2), ("always on", EvenImpressionDelivery, 2),
-        ("clicks", Clicks, 3), ("click", Clicks, 3), ("traffic", Clicks, 3), ("click through", Clicks, 3),
-        ("clickthroughs", Clicks, 3), ("drive people to", Clicks, 3), ("send people to", Clicks, 3),
-        ("website visits", WebsiteVisits, 3), ("site visits", WebsiteVisits, 3), ("visits", WebsiteVisits, 3),
-        ("page views", WebsiteVisits, 3), ("pageviews", WebsiteVisits, 3), ("visitors", WebsiteVisits, 3),
-        ("video views", VideoViews, 3), ("views", VideoViews, 3), ("watch our", VideoViews, 3),
-        ("watch the", VideoViews, 3), ("trailer views", VideoViews, 3), ("video completions", VideoViews, 3),
-        ("app installs", AppInstalls, 3), ("installs", AppInstalls, 3), ("install", AppInstalls, 3),
-        ("downloads", AppInstalls, 3), ("download", AppInstalls, 3), ("app downloads", AppInstalls, 3),
-        ("podcast streams", PodcastStreams, 3), ("streams", PodcastStreams, 3),
-        ("podcast downloads", PodcastStreams, 3), ("podcast listens", PodcastStreams, 3),
-        ("leads", LeadGen, 3), ("lead gen", LeadGen, 3), ("lead generation", LeadGen, 3), ("sign ups", LeadGen, 3),
-        ("signups", LeadGen, 3), ("sign up", LeadGen, 3), ("subscribers", LeadGen, 3),
-        ("registrations", LeadGen, 3), ("enquiries", LeadGen, 3), ("inquiries", LeadGen, 3),
+        ("awareness", Reach, 1),
+        ("brand awareness", Reach, 1),
+        ("reach", Reach, 1),
+        ("reaching", Reach, 1),
+        ("get the word out", Reach, 1),
+        ("spread the word", Reach, 1),
+        ("as many people as possible", Reach, 1),
+        ("visibility", Reach, 1),
+        ("unique listeners", Reach, 1),
+        ("even delivery", EvenImpressionDelivery, 2),
+        ("deliver evenly", EvenImpressionDelivery, 2),
+        ("evenly", EvenImpressionDelivery, 2),
+        ("steady", EvenImpressionDelivery, 2),
+        ("impressions", EvenImpressionDelivery, 2),
+        ("consistent presence", EvenImpressionDelivery, 2),
+        ("even presence", EvenImpressionDelivery, 2),
+        ("always on", EvenImpressionDelivery, 2),
+        ("clicks", Clicks, 3),
+        ("click", Clicks, 3),
+        ("traffic", Clicks, 3),
+        ("click through", Clicks, 3),
+        ("clickthroughs", Clicks, 3),
+        ("drive people to", Clicks, 3),
+        ("send people to", Clicks, 3),
+        ("website visits", WebsiteVisits, 3),
+        ("site visits", WebsiteVisits, 3),
+        ("visits", WebsiteVisits, 3),
+        ("page views", WebsiteVisits, 3),
+        ("pageviews", WebsiteVisits, 3),
+        ("visitors", WebsiteVisits, 3),
+        ("video views", VideoViews, 3),
+        ("views", VideoViews, 3),
+        ("watch our", VideoViews, 3),
+        ("watch the", VideoViews, 3),
+        ("trailer views", VideoViews, 3),
+        ("video completions", VideoViews, 3),
+        ("app installs", AppInstalls, 3),
+        ("installs", AppInstalls, 3),
+        ("install", AppInstalls, 3),
+        ("downloads", AppInstalls, 3),
+        ("download", AppInstalls, 3),
+        ("app downloads", AppInstalls, 3),
+        ("podcast streams", PodcastStreams, 3),
+        ("streams", PodcastStreams, 3),
+        ("podcast downloads", PodcastStreams, 3),
+        ("podcast listens", PodcastStreams, 3),
+        ("leads", LeadGen, 3),
+        ("lead gen", LeadGen, 3),
+        ("lead generation", LeadGen, 3),
+        ("sign ups", LeadGen, 3),
+        ("signups", LeadGen, 3),
+        ("sign up", LeadGen, 3),
+        ("subscribers", LeadGen, 3),
+        ("registrations", LeadGen, 3),
+        ("enquiries", LeadGen, 3),
+        ("inquiries", LeadGen, 3),
     ]
 };
 
 /// Format phrases.
 const FORMATS: &[(&str, AssetFormat)] = &[
-    ("audio", AssetFormat::Audio), ("spot", AssetFormat::Audio), ("spots", AssetFormat::Audio),
-    ("radio style", AssetFormat::Audio), ("video", AssetFormat::Video), ("videos", AssetFormat::Video),
-    ("trailer", AssetFormat::Video), ("music video", AssetFormat::Video), ("display", AssetFormat::Image),
-    ("banner", AssetFormat::Image), ("banners", AssetFormat::Image), ("image", AssetFormat::Image),
-    ("images", AssetFormat::Image), ("static", AssetFormat::Image),
+    ("audio", AssetFormat::Audio),
+    ("spot", AssetFormat::Audio),
+    ("spots", AssetFormat::Audio),
+    ("radio style", AssetFormat::Audio),
+    ("video", AssetFormat::Video),
+    ("videos", AssetFormat::Video),
+    ("trailer", AssetFormat::Video),
+    ("music video", AssetFormat::Video),
+    ("display", AssetFormat::Image),
+    ("banner", AssetFormat::Image),
+    ("banners", AssetFormat::Image),
+    ("image", AssetFormat::Image),
+    ("images", AssetFormat::Image),
+    ("static", AssetFormat::Image),
 ];
 
 /// Placement phrases.
 const PLACEMENTS: &[(&str, Placement)] = &[
-    ("on podcasts", Placement::Podcast), ("in podcasts", Placement::Podcast), ("podcast listeners", Placement::Podcast),
-    ("podcast placement", Placement::Podcast), ("podcast only", Placement::Podcast),
-    ("podcasts only", Placement::Podcast), ("only podcasts", Placement::Podcast),
-    ("podcast inventory", Placement::Podcast), ("within podcasts", Placement::Podcast),
-    ("across podcasts", Placement::Podcast), ("podcast ads", Placement::Podcast), ("podcasts", Placement::Podcast),
-    ("on music", Placement::Music), ("in music", Placement::Music), ("between songs", Placement::Music),
-    ("music placement", Placement::Music), ("music only", Placement::Music), ("only music", Placement::Music),
-    ("music inventory", Placement::Music), ("music streams", Placement::Music), ("music listeners", Placement::Music),
+    ("on podcasts", Placement::Podcast),
+    ("in podcasts", Placement::Podcast),
+    ("podcast listeners", Placement::Podcast),
+    ("podcast placement", Placement::Podcast),
+    ("podcast only", Placement::Podcast),
+    ("podcasts only", Placement::Podcast),
+    ("only podcasts", Placement::Podcast),
+    ("podcast inventory", Placement::Podcast),
+    ("within podcasts", Placement::Podcast),
+    ("across podcasts", Placement::Podcast),
+    ("podcast ads", Placement::Podcast),
+    ("podcasts", Placement::Podcast),
+    ("on music", Placement::Music),
+    ("in music", Placement::Music),
+    ("between songs", Placement::Music),
+    ("music placement", Placement::Music),
+    ("music only", Placement::Music),
+    ("only music", Placement::Music),
+    ("music inventory", Placement::Music),
+    ("music streams", Placement::Music),
+    ("music listeners", Placement::Music),
     ("during music", Placement::Music),
 ];
 
@@ -95,7 +153,8 @@ pub fn mentions(message: &Message<'_>) -> bool {
 pub fn resolve(message: &Message<'_>) -> Resolution<GoalUpdate> {
     let norm = &message.norm;
     let objective = objective(message);
-    let category = categories::search(message.raw, 1).into_iter().next().filter(|m| m.score >= 20).map(|m| m.category.id);
+    let category =
+        categories::search(message.raw, 1).into_iter().next().filter(|m| m.score >= 20).map(|m| m.category.id);
     let formats = edit_from(message, &find(norm, FORMATS, |at, p| format_ok(norm, at, p)));
     let placements = edit_from(message, &find(norm, PLACEMENTS, |at, p| placement_ok(norm, at, p)));
     let mut unparsed = Vec::new();
@@ -126,7 +185,8 @@ fn objective(message: &Message<'_>) -> Option<Objective> {
                 continue;
             }
             taken.push((at, end));
-            let explicit = norm[..at].split_whitespace().rev().take(3).any(|w| matches!(w, "objective" | "goal" | "kpi"));
+            let explicit =
+                norm[..at].split_whitespace().rev().take(3).any(|w| matches!(w, "objective" | "goal" | "kpi"));
             let strength = strength + if explicit { 10 } else { 0 };
             if best.is_none_or(|(s, p, _)| strength > s || (strength == s && at < p)) {
                 best = Some((strength, at, *objective));

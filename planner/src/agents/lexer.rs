@@ -195,8 +195,24 @@ pub fn month_at(tokens: &[Token], i: usize) -> Option<u32> {
         let dated = prev.is_some_and(|p| {
             p.digits().is_some()
                 || p.is_any(&[
-                    "in", "during", "of", "from", "until", "till", "through", "thru", "to", "since", "early", "late",
-                    "mid", "end", "start", "beginning", "by", "and",
+                    "in",
+                    "during",
+                    "of",
+                    "from",
+                    "until",
+                    "till",
+                    "through",
+                    "thru",
+                    "to",
+                    "since",
+                    "early",
+                    "late",
+                    "mid",
+                    "end",
+                    "start",
+                    "beginning",
+                    "by",
+                    "and",
                 ])
                 || p.is_dash()
         }) || next.is_some_and(|n| n.digits().is_some() || n.is_dash());

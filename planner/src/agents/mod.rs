@@ -68,7 +68,11 @@ impl<'a> Message<'a> {
 
     /// The tokens that make up `len` bytes of the normalised text from `at`.
     pub fn tokens_in(&self, at: usize, len: usize) -> impl Iterator<Item = &lexer::Token> {
-        self.tokens.iter().zip(&self.offsets).filter(move |(_, o)| o.is_some_and(|o| at <= o && o < at + len)).map(|(t, _)| t)
+        self.tokens
+            .iter()
+            .zip(&self.offsets)
+            .filter(move |(_, o)| o.is_some_and(|o| at <= o && o < at + len))
+            .map(|(t, _)| t)
     }
 
     /// Byte offset in the normalised text of token `i` (or of the next word after it).
@@ -207,7 +211,8 @@ impl EditMode {
 }
 
 /// Words after which a named item is taken out rather than put in.
-pub const REMOVE_WORDS: &[&str] = &["remove", "drop", "without", "exclude", "excluding", "except", "not", "no", "minus"];
+pub const REMOVE_WORDS: &[&str] =
+    &["remove", "drop", "without", "exclude", "excluding", "except", "not", "no", "minus"];
 
 /// Builds a list edit from the items a message names (with byte offsets in the normalised text), given
 /// where "instead of" and the removal words sit.
@@ -231,9 +236,23 @@ pub fn edit_from<T: Clone + PartialEq>(message: &Message<'_>, items: &[(usize, T
         before.iter().enumerate().any(|(i, w)| {
             let ahead = before.get(i + 1).copied();
             match *w {
-                "remove" | "drop" | "exclude" | "minus" => {
-                    ahead.is_none_or(|a| matches!(a, "and" | "please" | "also" | "then" | "s" | "you" | "to" | "but" | "actually" | "now" | "just" | "lets"))
-                }
+                "remove" | "drop" | "exclude" | "minus" => ahead.is_none_or(|a| {
+                    matches!(
+                        a,
+                        "and"
+                            | "please"
+                            | "also"
+                            | "then"
+                            | "s"
+                            | "you"
+                            | "to"
+                            | "but"
+                            | "actually"
+                            | "now"
+                            | "just"
+                            | "lets"
+                    )
+                }),
                 // "not"/"no" only right before the item: "not Spain", "no podcasts".
                 "not" | "no" => i == 0,
                 _ => REMOVE_WORDS.contains(w),

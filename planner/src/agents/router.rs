@@ -32,11 +32,12 @@ pub struct Route {
 impl Route {
     /// A few words for the trace.
     pub fn describe(&self) -> String {
-        let names: Vec<&str> = [(self.goal, "goal"), (self.audience, "audience"), (self.budget, "budget"), (self.schedule, "schedule")]
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, n)| *n)
-            .collect();
+        let names: Vec<&str> =
+            [(self.goal, "goal"), (self.audience, "audience"), (self.budget, "budget"), (self.schedule, "schedule")]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, n)| *n)
+                .collect();
         if names.is_empty() { "no resolver needed".to_owned() } else { format!("runs {}", names.join(", ")) }
     }
 }

@@ -58,8 +58,22 @@ impl Resolver for ScheduleResolver {
 
 /// Words that say the message is about dates but that these rules do not resolve.
 const VAGUE: &[&str] = &[
-    "summer", "winter", "autumn", "fall", "spring", "weekend", "holidays", "holiday season", "christmas", "easter",
-    "soon", "asap", "later this year", "end of the year", "black friday", "back to school",
+    "summer",
+    "winter",
+    "autumn",
+    "fall",
+    "spring",
+    "weekend",
+    "holidays",
+    "holiday season",
+    "christmas",
+    "easter",
+    "soon",
+    "asap",
+    "later this year",
+    "end of the year",
+    "black friday",
+    "back to school",
 ];
 
 /// Whether the message talks about dates (the router's test).
@@ -72,12 +86,17 @@ pub fn mentions(message: &Message<'_>) -> bool {
 pub fn resolve(message: &Message<'_>) -> Resolution<ScheduleUpdate> {
     let items = scan(&message.tokens, message.today);
     let value = assemble(&items, message.today);
-    let mut unparsed: Vec<String> =
-        VAGUE.iter().filter(|v| message.mentions(&[v])).map(|v| (*v).to_owned()).collect();
+    let mut unparsed: Vec<String> = VAGUE.iter().filter(|v| message.mentions(&[v])).map(|v| (*v).to_owned()).collect();
     if value.schedule.is_none() && value.span.is_none() && value.start.is_none() && !items.is_empty() {
         unparsed.push(message.raw.trim().to_owned());
     }
-    let confidence = if value.schedule.is_some() { 90 } else if value == ScheduleUpdate::default() { 0 } else { 60 };
+    let confidence = if value.schedule.is_some() {
+        90
+    } else if value == ScheduleUpdate::default() {
+        0
+    } else {
+        60
+    };
     Resolution { value, confidence, unparsed }
 }
 
@@ -134,7 +153,8 @@ pub struct Spanned {
 }
 
 const RANGE_WORDS: &[&str] = &["to", "until", "till", "til", "through", "thru", "and"];
-const START_WORDS: &[&str] = &["starting", "start", "starts", "from", "beginning", "begin", "begins", "commencing", "kicking"];
+const START_WORDS: &[&str] =
+    &["starting", "start", "starts", "from", "beginning", "begin", "begins", "commencing", "kicking"];
 const FILLERS: &[&str] = &["the", "on", "in", "off", "from"];
 
 /// Finds every date item, left to right.
@@ -271,14 +291,15 @@ fn day_range(tokens: &[Token], i: usize) -> Option<Vec<Spanned>> {
     let (d1, j) = day_number(tokens, i + 1)?;
     let k = connector(j)?;
     let (d2, k2) = day_number(tokens, skip_the(k))?;
-    if month_at(tokens, k2).is_some() || (tokens.get(k2).is_some_and(|t| t.is("of")) && month_at(tokens, k2 + 1).is_some()) {
+    if month_at(tokens, k2).is_some()
+        || (tokens.get(k2).is_some_and(|t| t.is("of")) && month_at(tokens, k2 + 1).is_some())
+    {
         return None;
     }
     let (year, end) = year_after(tokens, k2);
     let (a, b) = (Day { month, day: d1, year }, Day { month, day: d2, year });
-    (valid(a) && valid(b) && d1 < d2).then(|| {
-        vec![point(i, j, a), Spanned { item: Item::RangeTo, from: j, to: k }, point(k, end, b)]
-    })
+    (valid(a) && valid(b) && d1 < d2)
+        .then(|| vec![point(i, j, a), Spanned { item: Item::RangeTo, from: j, to: k }, point(k, end, b)])
 }
 
 /// A day of the month with an optional ordinal suffix ("4", "4th", "21st").
@@ -354,7 +375,9 @@ fn length(tokens: &[Token], i: usize) -> Option<Vec<Spanned>> {
     }
     // "$500 a month" is a rate, not a length; "for a month" is a length.
     let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
-    if t.is_any(&["a", "an"]) && !prev.is_none_or(|p| p.is_any(&["for", "over", "run", "in", "within", "about", "only", "just"])) {
+    if t.is_any(&["a", "an"])
+        && !prev.is_none_or(|p| p.is_any(&["for", "over", "run", "in", "within", "about", "only", "just"]))
+    {
         return None;
     }
     Some(vec![Spanned { item: Item::Length(span), from: i, to: j + 1 }])
@@ -493,7 +516,8 @@ pub fn assemble(items: &[Spanned], today: NaiveDate) -> ScheduleUpdate {
     let whens: Vec<&Spanned> = items.iter().filter(|s| is_when(s.item)).collect();
     for pair in whens.windows(2) {
         let (a, b) = (pair[0], pair[1]);
-        let connected = items.iter().any(|r| r.item == Item::RangeTo && r.to == b.from && r.from >= a.to && r.from - a.to <= 3);
+        let connected =
+            items.iter().any(|r| r.item == Item::RangeTo && r.to == b.from && r.from >= a.to && r.from - a.to <= 3);
         if connected {
             if let Some(s) = range(a.item, b.item, today) {
                 return ScheduleUpdate { schedule: Some(s), ..ScheduleUpdate::default() };
@@ -501,7 +525,10 @@ pub fn assemble(items: &[Spanned], today: NaiveDate) -> ScheduleUpdate {
         }
     }
     // A start is a WHEN right after a start word.
-    let anchored = items.windows(2).find(|w| w[0].item == Item::StartWord && is_when(w[1].item) && adjacent(&w[0], &w[1])).map(|w| w[1]);
+    let anchored = items
+        .windows(2)
+        .find(|w| w[0].item == Item::StartWord && is_when(w[1].item) && adjacent(&w[0], &w[1]))
+        .map(|w| w[1]);
     let length = items.iter().find_map(|s| match s.item {
         Item::Length(span) => Some(span),
         _ => None,

@@ -1,9 +1,46 @@
 //! The media planner: a complete brief plus historical ad sets in, ad-set recommendations out.
 //!
-//! Where to start reading: [`plan_from_history`]. (Being written; see the module list below.)
+//! Where to start reading: [`plan_from_history`], which runs the steps in order:
+//! 1. `allocate::BudgetFrame` — the budget in integer units and the 250 USD-equivalent minimum per ad set
+//!    (a budget below it gets a question, not a plan);
+//! 2. `candidates` — every combination the Ads API accepts ([`rules`]), ranked on the evidence the way
+//!    Spotify's planner does, and the selection: how many ad sets the budget buys (SPEC §4's EUR table),
+//!    which countries the budget can cover, never two with the same format and objective in a country;
+//! 3. `policy` — each ad set's targeting (one country, alcohol ages, minors), frequency caps;
+//! 4. `model` and `curve` — saturating response curves per ad set from its history, pooled toward a
+//!    prior when thin;
+//! 5. `allocate` — the budget split at equal marginal return, rounded to micros that add up exactly;
+//! 6. `forecast` and `describe` — p10/p50/p90 forecasts, evidence, names and reasons.
+//!
+//! Everything is deterministic: history is put in a canonical order first, ties break on total orders,
+//! transcendental maths is `libm`, and money is integer micros outside the models.
 
+mod allocate;
+mod candidates;
+mod curve;
+mod describe;
+mod forecast;
+mod history;
+mod model;
+mod notes;
+mod policy;
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use self::allocate::{BudgetFrame, Response};
+use self::candidates::{Candidate, CountryOptions, Scored, Wanted};
+use self::describe::{Share, money_ceil, usd_to_micros};
+use self::history::History;
+use self::model::{Cell, CellModel, Metric};
+use self::notes::Notes;
+use self::policy::{CategoryPolicy, Notice};
 use crate::performance::{PerformanceAnswer, PerformanceQuery, PerformanceSource, SourceError};
-use crate::types::{Brief, Plan};
+use crate::taxonomy::{cities, markets};
+use crate::types::{
+    AdSet, BidStrategy, Brief, Budget, BudgetType, Country, Evidence, Forecast, Money, Objective, Plan, Range,
+    Schedule, Targets, Totals,
+};
 
 /// What the planner decided for a complete brief.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -16,24 +53,533 @@ pub struct PlanOutcome {
     pub question: Option<String>,
 }
 
-/// The history query a brief needs.
+/// The history query a brief needs: its countries, its objective, every objective a requested format
+/// forces instead, and even impression delivery (the broad baseline of every market).
 pub fn query_for(brief: &Brief) -> PerformanceQuery {
     let mut countries = brief.targets.countries.clone();
     countries.sort();
     countries.dedup();
-    let mut objectives = vec![brief.objective, crate::types::Objective::EvenImpressionDelivery];
+    let mut objectives = vec![brief.objective, Objective::EvenImpressionDelivery];
+    objectives.extend(brief.formats.iter().map(|f| rules::nearest_objective(brief.objective, *f)));
     objectives.sort();
     objectives.dedup();
     PerformanceQuery { countries, objectives }
 }
 
 /// Plans a complete brief (budget settled, schedule and at least one country known) from history.
-pub fn plan_from_history(_brief: &Brief, _history: &PerformanceAnswer) -> PlanOutcome {
-    PlanOutcome::default()
+pub fn plan_from_history(brief: &Brief, history: &PerformanceAnswer) -> PlanOutcome {
+    match Planner::new(brief) {
+        Ok(planner) => planner.plan(&History::new(&history.ad_sets)),
+        Err(question) => PlanOutcome { plan: None, assumptions: Vec::new(), question: Some(question) },
+    }
 }
 
 /// Fetches the history a brief needs and plans it.
 pub async fn make_plan<S: PerformanceSource>(brief: &Brief, source: &S) -> Result<PlanOutcome, SourceError> {
     let history = source.fetch(&query_for(brief)).await?;
     Ok(plan_from_history(brief, &history))
+}
+
+/// The number of ad sets a budget buys (SPEC §4, in EUR over the whole flight, so a daily budget counts
+/// × days): under 1,000 one; under 5,000 two; up to 15,000 three; above, four, and five from 50,000 —
+/// where a fifth ad set still gets a meaningful budget.
+pub fn ad_sets_for_budget(eur_micros: i64) -> usize {
+    const EUR: i64 = 1_000_000;
+    match eur_micros {
+        m if m < 1_000 * EUR => 1,
+        m if m < 5_000 * EUR => 2,
+        m if m <= 15_000 * EUR => 3,
+        m if m < 50_000 * EUR => 4,
+        _ => 5,
+    }
+}
+
+/// A brief that can be planned, and what the planner derives from it up front.
+struct Planner<'a> {
+    brief: &'a Brief,
+    schedule: Schedule,
+    days: f64,
+    frame: BudgetFrame,
+    countries: Vec<Country>,
+    policy: CategoryPolicy,
+}
+
+/// A chosen ad set on its way to the plan.
+struct Draft {
+    scored: Scored,
+    targets: Targets,
+    audience: u64,
+    model: CellModel,
+    notices: Vec<Notice>,
+}
+
+impl<'a> Planner<'a> {
+    /// Checks the brief is complete and the budget funds at least one ad set; otherwise the question.
+    fn new(brief: &'a Brief) -> Result<Self, String> {
+        let mut countries: Vec<Country> = Vec::new();
+        for c in &brief.targets.countries {
+            if !countries.contains(c) {
+                countries.push(*c);
+            }
+        }
+        let (budget, schedule) = match (brief.budget, brief.schedule, countries.is_empty()) {
+            (Some(b), Some(s), false) => (b, s),
+            (b, s, no_country) => {
+                let missing: Vec<&str> = [(b.is_none(), "budget"), (s.is_none(), "dates"), (no_country, "countries")]
+                    .into_iter()
+                    .filter_map(|(m, name)| m.then_some(name))
+                    .collect();
+                return Err(format!("To make a plan I still need the {}.", missing.join(", ")));
+            }
+        };
+        if budget.micro_amount <= 0 {
+            return Err("What budget should the plan spend?".to_owned());
+        }
+        if schedule.days() < 1 {
+            return Err("The schedule ends before it starts: what are the start and end dates?".to_owned());
+        }
+        let frame = BudgetFrame::new(budget, schedule.days());
+        if frame.max_ad_sets() == 0 {
+            return Err(notes::minimum_question(&frame, schedule.days()));
+        }
+        let policy = policy::category_policy(&brief.ad_category);
+        Ok(Planner { brief, schedule, days: schedule.days() as f64, frame, countries, policy })
+    }
+
+    fn plan(&self, history: &History) -> PlanOutcome {
+        let mut notes = Notes::default();
+        notes::category(&mut notes, &self.brief.ad_category, self.policy);
+        if history.rows.is_empty() {
+            notes.push(notes::NO_HISTORY);
+        }
+        let Some((drafts, n)) = self.choose(history, &mut notes) else {
+            return PlanOutcome {
+                plan: None,
+                assumptions: notes.into_vec(),
+                question: Some(notes::NO_COMBINATION.to_owned()),
+            };
+        };
+        let ad_sets = self.finish(drafts, &mut notes);
+        notes::formats(&mut notes, self.brief, &ad_sets, n);
+        let totals = self.totals(&ad_sets);
+        PlanOutcome { plan: Some(Plan { ad_sets, totals }), assumptions: notes.into_vec(), question: None }
+    }
+
+    /// How many ad sets, in which countries, and which ones: ranked candidates, selected and drafted.
+    fn choose(&self, history: &History, notes: &mut Notes) -> Option<(Vec<Draft>, usize)> {
+        let candidates: Vec<Vec<Candidate>> =
+            self.countries.iter().map(|c| candidates::enumerate(self.brief, *c)).collect();
+        let pairs = candidates.first().map_or(0, |c| candidates::distinct_pairs(c));
+        let max_sets = self.frame.max_ad_sets();
+        let funded = self.countries.len().min(max_sets);
+        let n = ad_sets_for_budget(self.frame.eur_micros()).max(funded).min(max_sets).min(funded * pairs);
+        if n == 0 {
+            return None;
+        }
+        let wanted = Wanted {
+            objective: self.brief.objective,
+            targets: &self.brief.targets,
+            budget_usd: self.frame.usd(self.frame.total_units()) / n as f64,
+            days: self.days,
+        };
+        let options: Vec<CountryOptions> = candidates
+            .into_iter()
+            .filter_map(|cs| {
+                let country = cs.first()?.country;
+                CountryOptions::new(history, cs, wanted, self.country_audience(country))
+            })
+            .collect();
+        let kept = self.keep_countries(options, funded, notes);
+        let picks = candidates::select(&kept, n);
+        Some((picks.into_iter().map(|p| self.draft(history, p, n)).collect(), n))
+    }
+
+    /// Keeps the `funded` countries with the best evidence (in the brief's order) and names the rest.
+    fn keep_countries(&self, options: Vec<CountryOptions>, funded: usize, notes: &mut Notes) -> Vec<CountryOptions> {
+        if options.len() <= funded {
+            return options;
+        }
+        let mut ranked: Vec<(usize, &CountryOptions)> = options.iter().enumerate().collect();
+        let evidence = |o: &CountryOptions| o.ranked.first().map_or(0, |s| s.stats.comparable);
+        ranked
+            .sort_by(|(i, a), (j, b)| b.best().total_cmp(&a.best()).then(evidence(b).cmp(&evidence(a))).then(i.cmp(j)));
+        let keep: Vec<usize> = ranked.iter().take(funded).map(|(i, _)| *i).collect();
+        let mut kept = Vec::new();
+        let mut left = Vec::new();
+        for (i, o) in options.into_iter().enumerate() {
+            if keep.contains(&i) { kept.push(o) } else { left.push(o) }
+        }
+        let countries = |v: &[CountryOptions]| v.iter().map(|o| o.country).collect::<Vec<_>>();
+        notes::left_out(notes, &countries(&kept), &countries(&left));
+        kept
+    }
+
+    /// Targeting, audience and fitted models of a chosen candidate.
+    fn draft(&self, history: &History, scored: Scored, n: usize) -> Draft {
+        let c = &scored.candidate;
+        let (targets, notices) =
+            policy::ad_set_targets(&self.brief.targets, c.country, &c.placements, c.objective, c.store, self.policy);
+        let audience = audience(&targets, c.country);
+        let per_ad_set = self.frame.usd(self.frame.total_units()) / n as f64;
+        let typical_x = per_ad_set / Metric::Impressions.exposure(audience as f64, self.days);
+        let cell = Cell { country: c.country, format: c.format, placements: &c.placements, objective: c.objective };
+        let model = CellModel::build(history, cell, typical_x, self.days);
+        Draft { scored, targets, audience, model, notices }
+    }
+
+    /// The metric the budget is allocated on for an ad set: the brief's result when the ad set pursues the
+    /// brief's objective, else the same quantity if the ad set's model has it (reach, impressions, clicks)
+    /// — an ad set that cannot produce the brief's result has nothing to add at the margin.
+    fn optimised_metric(&self, ad_set_objective: Objective) -> Option<Metric> {
+        let wanted = Metric::for_objective(self.brief.objective);
+        (ad_set_objective == self.brief.objective || wanted != Metric::Results).then_some(wanted)
+    }
+
+    fn response(&self, d: &Draft) -> Response {
+        match self.optimised_metric(d.scored.candidate.objective) {
+            Some(metric) => {
+                let exposure = metric.exposure(d.audience as f64, self.days);
+                let curve = d.model.get(metric).curve;
+                Response { ceiling: exposure * curve.asymptote, scale: exposure * curve.scale }
+            }
+            None => Response { ceiling: 0.0, scale: 1.0 },
+        }
+    }
+
+    /// Allocates the budget and turns drafts into ad sets, sorted by country then budget.
+    fn finish(&self, drafts: Vec<Draft>, notes: &mut Notes) -> Vec<AdSet> {
+        let frame = &self.frame;
+        let total = frame.total_units();
+        let (total_usd, min_usd) = (frame.usd(total), frame.usd(frame.min_units));
+        let responses: Vec<Response> = drafts.iter().map(|d| self.response(d)).collect();
+        let budgets = allocate::optimise(&responses, total_usd, min_usd);
+        let above: Vec<f64> = budgets.iter().map(|b| b - min_usd).collect();
+        let units = allocate::to_units(&above, total, frame.min_units);
+        let mut grouped: BTreeMap<Notice, Vec<Country>> = BTreeMap::new();
+        let single = drafts.len() == 1;
+        let all_flat = !responses.iter().any(Response::usable);
+        let bound: Vec<bool> = above.iter().map(|a| *a <= total_usd * 1e-6).collect();
+        let free = bound.iter().filter(|b| !**b).count();
+        let mut ad_sets: Vec<AdSet> = Vec::new();
+        let rows = drafts.into_iter().zip(units).zip(bound).zip(&responses);
+        for (((draft, units), bound), response) in rows {
+            let flat = !response.usable();
+            for n in &draft.notices {
+                let list = grouped.entry(*n).or_default();
+                if !list.contains(&draft.scored.candidate.country) {
+                    list.push(draft.scored.candidate.country);
+                }
+            }
+            let share = match (single, all_flat, flat, bound, free) {
+                (true, ..) => Share::Whole,
+                (_, true, ..) => Share::Even(percent(units, total)),
+                (_, _, true, ..) => Share::NoResult,
+                (_, _, _, true, _) => Share::Minimum,
+                (_, _, _, _, 1) => Share::Rest(percent(units, total)),
+                _ => Share::Balanced(percent(units, total)),
+            };
+            ad_sets.push(self.ad_set(draft, units, share));
+        }
+        notes::policy(notes, &grouped, self.brief.objective);
+        let order = |c: Country| self.countries.iter().position(|x| *x == c).unwrap_or(usize::MAX);
+        ad_sets.sort_by(|a, b| {
+            order(a.country)
+                .cmp(&order(b.country))
+                .then(b.budget.micro_amount.cmp(&a.budget.micro_amount))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        ad_sets
+    }
+
+    fn ad_set(&self, d: Draft, units: i64, share: Share) -> AdSet {
+        let c = &d.scored.candidate;
+        let stats = &d.scored.stats;
+        let currency = self.frame.budget.currency;
+        let delivery = stats.delivery.unwrap_or(DEFAULT_DELIVERY);
+        let forecast = forecast::forecast(forecast::Inputs {
+            model: &d.model,
+            objective: c.objective,
+            budget_usd: self.frame.usd(units),
+            flight_micros: self.frame.flight_micros(units),
+            currency,
+            audience: d.audience,
+            days: self.days,
+            delivery,
+        });
+        let spend = forecast::spend_micros(self.frame.flight_micros(units), delivery);
+        let evidence = Evidence {
+            comparable_campaigns: u32::try_from(stats.comparable).unwrap_or(u32::MAX),
+            median_cpm: Money {
+                micro_amount: stats.cpm.map_or(forecast.cpm.micro_amount, |v| usd_to_micros(v, currency)),
+                currency,
+            },
+            median_delivery_rate_permille: forecast::count(delivery * 1000.0).min(u64::from(u32::MAX)) as u32,
+            median_cost_per_result: Money {
+                micro_amount: stats
+                    .cost_per_result
+                    .map_or(forecast.cost_per_result.micro_amount, |v| usd_to_micros(v, currency)),
+                currency,
+            },
+        };
+        let reason = describe::reason(describe::ReasonInputs {
+            candidate: c,
+            stats,
+            basis: d.model.basis,
+            currency,
+            fallback_cost: fallback_cost(c.objective, &forecast, spend),
+            share,
+            minimum: &self.minimum_label(),
+            optimised: forecast::result_name(self.brief.objective),
+        });
+        AdSet {
+            name: describe::name(c),
+            country: c.country,
+            asset_format: c.format,
+            placements: c.placements.clone(),
+            objective: c.objective,
+            category: self.brief.ad_category.clone(),
+            budget: Budget { micro_amount: units, currency, kind: self.frame.budget.kind },
+            start_time: format!("{}T00:00:00Z", self.schedule.start),
+            end_time: format!("{}T23:59:59Z", self.schedule.end),
+            bid_strategy: BidStrategy::MaxBid,
+            bid_micro_amount: bid_cap(evidence.median_cpm.micro_amount.max(forecast.cpm.micro_amount)),
+            targets: d.targets,
+            frequency_caps: policy::frequency_caps(c.objective),
+            forecast,
+            evidence,
+            reason,
+        }
+    }
+
+    fn totals(&self, ad_sets: &[AdSet]) -> Totals {
+        let sum = |f: &dyn Fn(&AdSet) -> Range| {
+            ad_sets.iter().map(f).fold(Range::default(), |a, r| Range {
+                p10: a.p10.saturating_add(r.p10),
+                p50: a.p50.saturating_add(r.p50),
+                p90: a.p90.saturating_add(r.p90),
+            })
+        };
+        let brief_objective = self.brief.objective;
+        Totals {
+            budget: Budget { micro_amount: ad_sets.iter().map(|a| a.budget.micro_amount).sum(), ..self.frame.budget },
+            impressions: sum(&|a| a.forecast.impressions),
+            reach: sum(&|a| a.forecast.reach),
+            clicks: sum(&|a| a.forecast.clicks),
+            results: sum(&|a| brief_result(a, brief_objective)),
+            result_name: forecast::result_name(brief_objective).to_owned(),
+        }
+    }
+
+    /// "R$ 1,600", or "R$ 54 a day" for a daily budget.
+    fn minimum_label(&self) -> String {
+        let b = self.frame.budget;
+        match b.kind {
+            BudgetType::Lifetime => money_ceil(self.frame.min_units, b.currency),
+            BudgetType::Daily => format!("{} a day", money_ceil(self.frame.min_units, b.currency)),
+        }
+    }
+
+    fn country_audience(&self, country: Country) -> u64 {
+        let targets = Targets { countries: vec![country], ..self.brief.targets.clone() };
+        audience(&targets, country)
+    }
+}
+
+/// Delivery assumed when there is no history to take a median from.
+const DEFAULT_DELIVERY: f64 = 0.95;
+
+/// Listeners the targets can reach in a country (its cities' population narrows it).
+fn audience(targets: &Targets, country: Country) -> u64 {
+    let city_population: u64 =
+        targets.cities.iter().filter_map(|c| cities::get(c, country)).map(|c| c.population).sum();
+    markets::market(country).audience(targets, city_population)
+}
+
+/// `part` as a whole percentage of `total`.
+fn percent(part: i64, total: i64) -> u32 {
+    if total <= 0 {
+        return 0;
+    }
+    let p = (i128::from(part) * 200 + i128::from(total)) / (2 * i128::from(total));
+    u32::try_from(p.clamp(0, 100)).unwrap_or(0)
+}
+
+/// An ad set's contribution to the brief's result: its own result when it pursues the brief's objective,
+/// else the matching forecast quantity (reach, impressions, clicks) or nothing.
+fn brief_result(a: &AdSet, objective: Objective) -> Range {
+    if a.objective == objective {
+        return a.forecast.results;
+    }
+    match Metric::for_objective(objective) {
+        Metric::Reach => a.forecast.reach,
+        Metric::Impressions => a.forecast.impressions,
+        Metric::Clicks => a.forecast.clicks,
+        Metric::Results => Range::default(),
+    }
+}
+
+/// The objective's cost metric from the forecast, when history has none to quote.
+fn fallback_cost(objective: Objective, f: &Forecast, spend: i64) -> i64 {
+    match objective {
+        Objective::Reach | Objective::EvenImpressionDelivery => f.cpm.micro_amount,
+        Objective::Clicks | Objective::WebsiteVisits => forecast::per(spend, f.clicks.p50, 1),
+        _ => f.cost_per_result.micro_amount,
+    }
+}
+
+/// A CPM bid cap 20% above the expected CPM, rounded up to two significant whole units, so the ad set
+/// can win the auctions its forecast assumes without overpaying.
+fn bid_cap(cpm_micros: i64) -> i64 {
+    let target = i128::from(cpm_micros.max(0)) * 12 / 10;
+    let mut units = ((target + 999_999) / 1_000_000).max(1);
+    let mut step = 1;
+    while units / step >= 100 {
+        step *= 10;
+    }
+    units = (units + step - 1) / step * step;
+    i64::try_from(units * 1_000_000).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{AgeRange, AssetFormat, Placement};
+
+    #[test]
+    fn ad_set_count_follows_the_eur_table() {
+        let eur = |e: i64| e * 1_000_000;
+        assert_eq!(ad_sets_for_budget(eur(999)), 1);
+        assert_eq!(ad_sets_for_budget(eur(1_000)), 2);
+        assert_eq!(ad_sets_for_budget(eur(4_999)), 2);
+        assert_eq!(ad_sets_for_budget(eur(5_000)), 3);
+        assert_eq!(ad_sets_for_budget(eur(15_000)), 3);
+        assert_eq!(ad_sets_for_budget(eur(15_001)), 4);
+        assert_eq!(ad_sets_for_budget(eur(60_000)), 5);
+    }
+
+    #[test]
+    fn bid_caps_are_round_and_above_the_cpm() {
+        assert_eq!(bid_cap(23_000_000), 28_000_000);
+        assert_eq!(bid_cap(2_880_000_000), 3_500_000_000);
+        assert_eq!(bid_cap(0), 1_000_000);
+        for cpm in [1, 999_999, 15_000_000, 123_456_789] {
+            assert!(bid_cap(cpm) >= cpm * 12 / 10);
+        }
+    }
+
+    #[test]
+    fn percentages_round() {
+        assert_eq!(percent(41, 100), 41);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(2, 3), 67);
+        assert_eq!(percent(5, 0), 0);
+    }
+
+    /// A market where impressions saturate like `x / (x + k)` (not the planner's form), audio cheaper than
+    /// video, with deterministic pseudo-noise.
+    fn saturating_history() -> Vec<crate::performance::HistoricalAdSet> {
+        let mut rows = Vec::new();
+        for (format, cpm) in [(AssetFormat::Audio, 14.0), (AssetFormat::Video, 20.0)] {
+            for objective in [Objective::Reach, Objective::EvenImpressionDelivery] {
+                for i in 0..24 {
+                    let mut row = history::tests::row(Country::Se, crate::types::Currency::Usd, 0, 0);
+                    let budget = 300.0 * libm::pow(1.35, f64::from(i));
+                    let audience = [40_000.0, 150_000.0, 600_000.0][i as usize % 3];
+                    let noise = 1.0 + (f64::from((i * 7919) % 13) - 6.0) / 40.0;
+                    let (cap, k) = (0.3, 0.3 * cpm / 1000.0);
+                    let x = budget / (audience * 30.0);
+                    let imps = audience * 30.0 * cap * x / (x + k) * noise;
+                    let reach = audience * (1.0 - libm::exp(-imps / (audience * 3.0)));
+                    row.asset_format = format;
+                    row.objective = objective;
+                    row.booked_micros = (budget * 1e6) as i64;
+                    row.spend_micros = ((imps * cpm / 1000.0).min(budget) * 1e6) as i64;
+                    row.impressions = imps as u64;
+                    row.reach = reach as u64;
+                    row.results = if objective == Objective::Reach { reach as u64 } else { imps as u64 };
+                    row.audience_size = audience as u64;
+                    rows.push(row);
+                }
+            }
+        }
+        rows
+    }
+
+    fn reach_brief(amount_usd: i64, ages: AgeRange) -> Brief {
+        let mut b = candidates::tests::brief(Objective::Reach);
+        b.targets.countries = vec![Country::Se];
+        b.targets.age_ranges = vec![ages];
+        b.placements = vec![Placement::Music];
+        b.budget = Some(Budget {
+            micro_amount: amount_usd * 1_000_000,
+            currency: crate::types::Currency::Usd,
+            kind: BudgetType::Lifetime,
+        });
+        b
+    }
+
+    /// The drafts' fitted responses, the optimal split, the total and the minimum (USD).
+    struct Fitted {
+        responses: Vec<Response>,
+        budgets: Vec<f64>,
+        total: f64,
+        min: f64,
+    }
+
+    fn fitted(b: &Brief) -> Fitted {
+        let planner = Planner::new(b).expect("plannable");
+        let history = History::new(&saturating_history());
+        let (drafts, _) = planner.choose(&history, &mut Notes::default()).expect("drafts");
+        let responses: Vec<Response> = drafts.iter().map(|d| planner.response(d)).collect();
+        let total = planner.frame.usd(planner.frame.total_units());
+        let min = planner.frame.usd(planner.frame.min_units);
+        Fitted { budgets: allocate::optimise(&responses, total, min), responses, total, min }
+    }
+
+    #[test]
+    fn on_the_fitted_curves_the_split_beats_even_and_equalises_marginal_returns() {
+        // A narrow audience and a big budget: both ad sets saturate, so neither minimum binds.
+        let b = reach_brief(150_000, AgeRange { min: 18, max: 19 });
+        let Fitted { responses, budgets, total, min } = fitted(&b);
+        assert_eq!(responses.len(), 2);
+        assert!(budgets.iter().all(|s| *s > min * 1.5), "no minimum binds: {budgets:?}");
+        let value = |split: &[f64]| responses.iter().zip(split).map(|(r, s)| r.at(*s)).sum::<f64>();
+        let even = vec![total / 2.0; 2];
+        assert!(value(&budgets) > value(&even), "{} vs {}", value(&budgets), value(&even));
+        let m: Vec<f64> = responses.iter().zip(&budgets).map(|(r, s)| r.marginal(*s)).collect();
+        assert!((m[0] - m[1]).abs() <= 1e-6 * m[0].max(m[1]), "{m:?}");
+        // And the integer split loses nothing measurable against the float optimum.
+        let outcome = plan_from_history(&b, &PerformanceAnswer { ad_sets: saturating_history() });
+        let plan = outcome.plan.expect("plan");
+        let units: Vec<f64> = plan.ad_sets.iter().map(|a| a.budget.micro_amount as f64 / 1e6).collect();
+        let mut sorted_budgets = budgets.clone();
+        sorted_budgets.sort_by(|a, b| b.total_cmp(a));
+        for (u, f) in units.iter().zip(&sorted_budgets) {
+            assert!((u - f).abs() < 0.01, "{units:?} vs {budgets:?}");
+        }
+    }
+
+    #[test]
+    fn a_cheap_unsaturated_ad_set_takes_the_rest_and_the_dear_one_its_minimum() {
+        // A broad audience and a modest budget: curves are nearly linear, so the cheaper format takes
+        // everything above the other's minimum.
+        let b = reach_brief(20_000, AgeRange { min: 18, max: 65 });
+        let Fitted { responses, budgets, total, min } = fitted(&b);
+        let value = |split: &[f64]| responses.iter().zip(split).map(|(r, s)| r.at(*s)).sum::<f64>();
+        assert!(value(&budgets) > value(&[total / 2.0, total / 2.0]));
+        assert!(budgets.iter().any(|s| (s - min).abs() < 1e-6), "{budgets:?}");
+        let outcome = plan_from_history(&b, &PerformanceAnswer { ad_sets: saturating_history() });
+        let plan = outcome.plan.expect("plan");
+        assert!(plan.ad_sets[0].reason.contains("gets the rest"), "{}", plan.ad_sets[0].reason);
+        assert!(plan.ad_sets[1].reason.contains("minimum"), "{}", plan.ad_sets[1].reason);
+        assert_eq!(plan.ad_sets[0].asset_format, AssetFormat::Audio);
+    }
+
+    #[test]
+    fn the_query_covers_substituted_objectives() {
+        let mut b = candidates::tests::brief(Objective::LeadGen);
+        b.formats = vec![AssetFormat::Video];
+        let q = query_for(&b);
+        assert!(q.objectives.contains(&Objective::Clicks) && q.objectives.contains(&Objective::LeadGen));
+    }
 }

@@ -1,0 +1,370 @@
+//! Response models for one ad set: impressions, reach, clicks and the objective's result as functions of
+//! its budget, each fitted from the history of its cell and pooled toward a prior when the cell is thin.
+//!
+//! Start with [`CellModel::build`]. Each metric is normalised so ad sets of different sizes share a curve:
+//! reach per targetable listener against budget per listener (reach cannot grow with the flight's length
+//! the way impressions do), everything else per listener-day against budget per listener-day. The prior is
+//! the same format and objective in every market of the answer, its spend rescaled by the markets' price
+//! indices, binned, and given the weight of [`PRIOR_WEIGHT`] observations — so a cell with three ad sets
+//! leans on it and a cell with fifty hardly notices it. With no history at all, conservative defaults
+//! stand in ([`default_curve`]). The spread of the history around the fitted curve gives the p10/p90.
+
+use super::curve::{self, Curve, Point};
+use super::history::{History, Row, sort};
+use crate::types::{AssetFormat, Country, Objective, Placement};
+
+/// How many observations the prior is worth.
+pub const PRIOR_WEIGHT: f64 = 6.0;
+/// The prior is summarised in at most this many bins (keeps fitting cheap for large answers).
+const PRIOR_BINS: usize = 12;
+/// Cells larger than this are binned too.
+const CELL_BINS: usize = 24;
+/// Below this many cell observations, the spread comes from the pooled history.
+const MIN_SPREAD_POINTS: usize = 5;
+
+/// What an ad set delivers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Metric {
+    /// Ad impressions.
+    Impressions,
+    /// Unique listeners.
+    Reach,
+    /// Clicks.
+    Clicks,
+    /// The objective's own result column (visits, views, installs, streams, leads).
+    Results,
+}
+
+impl Metric {
+    /// Every metric, in the order [`CellModel`] stores them.
+    pub const ALL: [Metric; 4] = [Metric::Impressions, Metric::Reach, Metric::Clicks, Metric::Results];
+
+    /// The metric that counts an objective's results. Reach, impressions and clicks objectives share the
+    /// model of that metric so their result and, say, their reach forecast can never disagree.
+    pub fn for_objective(objective: Objective) -> Metric {
+        match objective {
+            Objective::Reach => Metric::Reach,
+            Objective::EvenImpressionDelivery => Metric::Impressions,
+            Objective::Clicks => Metric::Clicks,
+            _ => Metric::Results,
+        }
+    }
+
+    fn value(self, row: &Row) -> f64 {
+        match self {
+            Metric::Impressions => row.impressions,
+            Metric::Reach => row.reach,
+            Metric::Clicks => row.clicks,
+            Metric::Results => row.results,
+        }
+    }
+
+    /// Listeners, or listener-days, the metric is normalised by.
+    pub fn exposure(self, audience: f64, days: f64) -> f64 {
+        let exposure = if self == Metric::Reach { audience } else { audience * days };
+        exposure.max(1.0)
+    }
+}
+
+/// Where a model's evidence came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// The cell's own history (shrunk toward the pooled prior when thin).
+    Cell,
+    /// No cell history: the same format and objective in other markets, rescaled by price index.
+    Pooled,
+    /// No history for this format and objective at all: conservative defaults.
+    Defaults,
+}
+
+/// Log-scale residual quantiles: p10 = p50·e^lo, p90 = p50·e^hi.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    /// ≤ 0.
+    pub lo: f64,
+    /// ≥ 0.
+    pub hi: f64,
+}
+
+impl Spread {
+    /// The spread used when there is nothing to measure one from.
+    pub const DEFAULT: Spread = Spread { lo: -0.5, hi: 0.4 };
+}
+
+/// One metric's curve and spread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MetricModel {
+    /// Normalised response curve.
+    pub curve: Curve,
+    /// Residual spread.
+    pub spread: Spread,
+}
+
+/// Models for every metric of one candidate ad set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellModel {
+    /// In [`Metric::ALL`] order.
+    pub metrics: [MetricModel; 4],
+    /// Where the evidence came from.
+    pub basis: Basis,
+    /// How many pooled ad sets informed the prior.
+    pub pooled: usize,
+}
+
+/// What a model is built for.
+#[derive(Clone, Copy, Debug)]
+pub struct Cell<'a> {
+    /// Market.
+    pub country: Country,
+    /// Format.
+    pub format: AssetFormat,
+    /// Placements.
+    pub placements: &'a [Placement],
+    /// Objective.
+    pub objective: Objective,
+}
+
+impl CellModel {
+    /// Fits every metric for a cell; `typical_x` (budget per listener-day the plan is likely to spend) and
+    /// the flight's `days` anchor the default curves when there is no history.
+    pub fn build(history: &History, cell: Cell<'_>, typical_x: f64, days: f64) -> CellModel {
+        let own = history.cell(cell.country, cell.format, cell.placements, cell.objective);
+        let index = history.price_index(cell.country);
+        // Pooled spend is rescaled to this market's prices: where CPMs are twice as high, the same result
+        // costs twice as much.
+        let pooled: Vec<(&Row, f64)> =
+            history.pooled(cell.format, cell.objective).map(|r| (r, index / history.price_index(r.country))).collect();
+        let basis = match (own.is_empty(), pooled.is_empty()) {
+            (false, _) => Basis::Cell,
+            (true, false) => Basis::Pooled,
+            (true, true) => Basis::Defaults,
+        };
+        let own: Vec<(&Row, f64)> = own.into_iter().map(|r| (r, 1.0)).collect();
+        let anchor = if days > 0.0 { typical_x * days } else { typical_x };
+        // The result of reach, impressions and clicks objectives is that metric: it is fitted once.
+        let shared = Metric::for_objective(cell.objective);
+        let mut metrics = Metric::ALL.map(|m| {
+            if m == Metric::Results && shared != Metric::Results {
+                return MetricModel { curve: Curve::FLAT, spread: Spread::DEFAULT };
+            }
+            let typical = if m == Metric::Reach { anchor } else { typical_x };
+            fit_metric(m, &own, &pooled, cell, index, typical)
+        });
+        metrics[Metric::Results as usize] = metrics[shared as usize];
+        CellModel { metrics, basis, pooled: pooled.len() }
+    }
+
+    /// A metric's model.
+    pub fn get(&self, metric: Metric) -> &MetricModel {
+        &self.metrics[metric as usize]
+    }
+
+    /// Expected total of `metric` for a budget (USD over the flight) on an audience over a flight.
+    pub fn expect(&self, metric: Metric, budget_usd: f64, audience: f64, days: f64) -> f64 {
+        let exposure = metric.exposure(audience, days);
+        exposure * self.get(metric).curve.at(budget_usd / exposure)
+    }
+}
+
+/// A row as a normalised observation; `price_factor` rescales pooled spend to the target market.
+fn point(row: &Row, metric: Metric, price_factor: f64) -> Point {
+    let exposure = metric.exposure(row.audience, row.days);
+    Point { x: row.booked_usd * price_factor / exposure, y: metric.value(row) / exposure, w: 1.0 }
+}
+
+/// Rows with the factor that rescales their spend to the target market's prices.
+type Scaled<'a> = (&'a Row, f64);
+
+fn fit_metric(
+    metric: Metric,
+    own: &[Scaled<'_>],
+    pooled: &[Scaled<'_>],
+    cell: Cell<'_>,
+    index: f64,
+    typical_x: f64,
+) -> MetricModel {
+    let own_points: Vec<Point> = own.iter().map(|(r, f)| point(r, metric, *f)).collect();
+    let prior = if pooled.is_empty() {
+        default_points(default_curve(metric, cell.format, cell.objective, index), typical_x)
+    } else {
+        let pooled_points: Vec<Point> = pooled.iter().map(|(r, f)| point(r, metric, *f)).collect();
+        bins(&pooled_points, PRIOR_BINS, PRIOR_WEIGHT)
+    };
+    let mut points =
+        if own_points.len() > CELL_BINS { bins(&own_points, CELL_BINS, own_points.len() as f64) } else { own_points };
+    points.extend(prior);
+    let mut curve = curve::fit(&points).unwrap_or(Curve::FLAT);
+    if metric == Metric::Reach {
+        // Nobody is reached twice: the share of the audience reached is at most one.
+        curve.asymptote = curve.asymptote.min(1.0);
+    }
+    let spread = if own.len() >= MIN_SPREAD_POINTS {
+        spread(curve, metric, own, 1.0)
+    } else if pooled.len() >= MIN_SPREAD_POINTS {
+        // Borrowed evidence is less certain than the cell's own: widen it.
+        spread(curve, metric, pooled, 1.5)
+    } else {
+        Spread::DEFAULT
+    };
+    MetricModel { curve, spread }
+}
+
+/// Sorts points by `x` and averages them in up to `n` bins of (almost) equal counts, sharing `weight`.
+fn bins(points: &[Point], n: usize, weight: f64) -> Vec<Point> {
+    let mut sorted = points.to_vec();
+    sorted.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+    let n = n.min(sorted.len()).max(1);
+    let each = weight / n as f64;
+    (0..n)
+        .filter_map(|i| {
+            let chunk = &sorted[i * sorted.len() / n..(i + 1) * sorted.len() / n];
+            let len = chunk.len() as f64;
+            (len > 0.0).then(|| Point {
+                x: chunk.iter().map(|p| p.x).sum::<f64>() / len,
+                y: chunk.iter().map(|p| p.y).sum::<f64>() / len,
+                w: each,
+            })
+        })
+        .collect()
+}
+
+/// Residual quantiles of the counts in log space (half a count of continuity keeps zero counts finite),
+/// widened when there are few observations.
+fn spread(curve: Curve, metric: Metric, rows: &[Scaled<'_>], widen: f64) -> Spread {
+    let residuals: Vec<f64> = rows
+        .iter()
+        .map(|(r, f)| {
+            let exposure = metric.exposure(r.audience, r.days);
+            let fitted = exposure * curve.at(r.booked_usd * f / exposure);
+            libm::log((metric.value(r) + 0.5) / (fitted + 0.5)).clamp(-3.0, 3.0)
+        })
+        .collect();
+    let sorted = sort(residuals);
+    let widen = widen * (1.0 + 1.5 / libm::sqrt(sorted.len().max(1) as f64));
+    let q = |p: f64| super::history::quantile_sorted(&sorted, p).unwrap_or(0.0);
+    Spread { lo: (q(0.1) * widen).clamp(-3.0, -0.05), hi: (q(0.9) * widen).clamp(0.05, 3.0) }
+}
+
+/// Conservative defaults per format: CPM (USD, at a typical market), impressions a listener can take per
+/// day from one ad set, reach per impression at low frequency, and per-impression rates. Calibrated to the
+/// low end of the public benchmarks in the reference (§7) so a plan without evidence under-promises.
+fn default_curve(metric: Metric, format: AssetFormat, objective: Objective, index: f64) -> Curve {
+    let (cpm, ctr) = match format {
+        AssetFormat::Audio => (18.0, 0.0012),
+        AssetFormat::Video => (25.0, 0.004),
+        AssetFormat::Image => (10.0, 0.002),
+    };
+    let cpm = cpm * index;
+    let per_impression = match metric {
+        Metric::Impressions => 1.0,
+        Metric::Reach => 0.3,
+        Metric::Clicks => ctr,
+        Metric::Results => match objective {
+            Objective::Reach => 0.3,
+            Objective::EvenImpressionDelivery => 1.0,
+            Objective::Clicks => ctr,
+            Objective::WebsiteVisits => ctr * 0.6,
+            Objective::VideoViews => 0.3,
+            Objective::AppInstalls => ctr * 0.1,
+            Objective::PodcastStreams => 0.004,
+            Objective::LeadGen => ctr * 0.1,
+        },
+    };
+    // Impressions per listener-day one ad set can deliver before frequency and inventory bind.
+    let asymptote = if metric == Metric::Reach { 0.5 } else { 0.15 * per_impression };
+    // Initial slope = results per USD = 1000 / CPM × per-impression rate.
+    let slope = 1000.0 / cpm * per_impression;
+    let scale = if slope > 0.0 { asymptote / slope } else { 1.0 };
+    Curve { asymptote, scale }
+}
+
+/// The default curve sampled around the spend the plan is likely to make.
+fn default_points(curve: Curve, typical_x: f64) -> Vec<Point> {
+    let centre = if typical_x.is_finite() && typical_x > 0.0 { typical_x } else { curve.scale };
+    let n = 8;
+    (0..n)
+        .map(|i| {
+            let x = centre * libm::pow(4.0, f64::from(i) - 3.5);
+            Point { x, y: curve.at(x), w: PRIOR_WEIGHT / f64::from(n) }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::performance::HistoricalAdSet;
+    use crate::types::Currency;
+    use chrono::NaiveDate;
+
+    fn hist(country: Country, budget_usd: i64, audience: u64) -> HistoricalAdSet {
+        // Truth: impressions per listener-day = 0.2·(1 − e^(−x/0.004)).
+        let days = 30.0;
+        let x = budget_usd as f64 / (audience as f64 * days);
+        let per_day = 0.2 * (1.0 - (-x / 0.004).exp());
+        let impressions = (per_day * audience as f64 * days) as u64;
+        HistoricalAdSet {
+            country,
+            asset_format: AssetFormat::Audio,
+            placement: Placement::Music,
+            objective: Objective::Reach,
+            start: NaiveDate::from_ymd_opt(2025, 3, 1).unwrap_or_default(),
+            duration_days: 30,
+            currency: Currency::Usd,
+            booked_micros: budget_usd * 1_000_000,
+            spend_micros: budget_usd * 1_000_000,
+            impressions,
+            reach: impressions / 4,
+            clicks: impressions / 800,
+            completes: impressions,
+            results: impressions / 4,
+            audience_size: audience,
+            age_min: 18,
+            age_max: 99,
+            gender: None,
+            platform: None,
+            interest: None,
+        }
+    }
+
+    fn cell(country: Country) -> Cell<'static> {
+        Cell { country, format: AssetFormat::Audio, placements: &[Placement::Music], objective: Objective::Reach }
+    }
+
+    #[test]
+    fn a_rich_cell_fits_its_own_history() {
+        let rows: Vec<HistoricalAdSet> =
+            (1..=30).map(|i| hist(Country::Us, 500 * i, 200_000 + 10_000 * i as u64)).collect();
+        let model = CellModel::build(&History::new(&rows), cell(Country::Us), 1e-3, 30.0);
+        assert_eq!(model.basis, Basis::Cell);
+        let imp = model.get(Metric::Impressions).curve;
+        assert!((imp.asymptote - 0.2).abs() < 0.02, "{imp:?}");
+        let s = model.get(Metric::Impressions).spread;
+        assert!(s.lo <= 0.0 && s.hi >= 0.0);
+    }
+
+    #[test]
+    fn an_empty_cell_borrows_from_other_markets_or_defaults() {
+        let rows: Vec<HistoricalAdSet> = (1..=10).map(|i| hist(Country::Us, 800 * i, 300_000)).collect();
+        let h = History::new(&rows);
+        let pooled = CellModel::build(&h, cell(Country::Br), 1e-3, 30.0);
+        assert_eq!(pooled.basis, Basis::Pooled);
+        assert!(pooled.expect(Metric::Impressions, 5000.0, 1e6, 30.0) > 0.0);
+        let none = CellModel::build(&History::default(), cell(Country::Br), 1e-3, 30.0);
+        assert_eq!(none.basis, Basis::Defaults);
+        let imps = none.expect(Metric::Impressions, 5000.0, 1e6, 30.0);
+        // Around the default CPM of $18: 5,000 USD buys a few hundred thousand impressions.
+        assert!(imps > 100_000.0 && imps < 300_000.0, "{imps}");
+        for m in Metric::ALL {
+            let v = none.expect(m, 5000.0, 1e6, 30.0);
+            assert!(v.is_finite() && v >= 0.0, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn reach_never_exceeds_the_audience() {
+        let rows: Vec<HistoricalAdSet> = (1..=10).map(|i| hist(Country::Us, 800 * i, 300_000)).collect();
+        let model = CellModel::build(&History::new(&rows), cell(Country::Us), 1e-3, 30.0);
+        assert!(model.expect(Metric::Reach, 1e9, 1000.0, 30.0) <= 1000.0);
+    }
+}
