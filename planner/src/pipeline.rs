@@ -137,7 +137,7 @@ async fn timed<R: Resolver, C: Clock>(
     message: &Message<'_>,
     clock: &C,
 ) -> Option<(Resolution<R::Output>, u64)> {
-    OptionFuture::from(routed.then(|| async {
+    OptionFuture::from(routed.then_some(async {
         let started = clock.now_us();
         let r = resolver.resolve(message).await;
         (r, clock.now_us().saturating_sub(started))

@@ -625,7 +625,7 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
     let mut unparsed = Vec::new();
 
     // Places: regions, then cities, then countries and audience adjectives.
-    let regions = find_table(norm, REGIONS, &mut taken, |at, p| !(p == "anz" && !raw_upper(message, at, p)));
+    let regions = find_table(norm, REGIONS, &mut taken, |at, p| p != "anz" || raw_upper(message, at, p));
     let city_hits = find_cities(message, &mut taken);
     let countries = find_table(norm, COUNTRY_NAMES, &mut taken, |at, p| match p {
         "america" => !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "latin" | "north" | "south" | "central")),
@@ -845,12 +845,13 @@ pub fn ages(message: &Message<'_>) -> Vec<(usize, AgeRange)> {
         if let (Some(c), Some(bt)) = (tokens.get(i + 1), tokens.get(i + 2)) {
             let between = i > 0 && tokens[i - 1].is("between");
             let joined = c.is_dash() || c.is_any(&["to"]) || (between && c.is("and"));
-            if let Some(b) = age(bt).filter(|b| joined && *b >= a) {
-                if !unit_after(i + 3) && !money_before(i) {
-                    out.push((offset_of(i), AgeRange { min: a as u8, max: b as u8 }));
-                    i += 3;
-                    continue;
-                }
+            if let Some(b) = age(bt).filter(|b| joined && *b >= a)
+                && !unit_after(i + 3)
+                && !money_before(i)
+            {
+                out.push((offset_of(i), AgeRange { min: a as u8, max: b as u8 }));
+                i += 3;
+                continue;
             }
         }
         let next = tokens.get(i + 1);
@@ -871,9 +872,7 @@ pub fn ages(message: &Message<'_>) -> Vec<(usize, AgeRange)> {
             });
         if decade && !over && !under {
             out.push((offset_of(i), AgeRange { min: a as u8, max: (a + 9).min(99) as u8 }));
-        } else if plus && !after_unit {
-            out.push((offset_of(i), AgeRange { min: a as u8, max: 99 }));
-        } else if over && (decade || !after_unit && !unit_after(i + 2)) {
+        } else if (plus && !after_unit) || (over && (decade || !after_unit && !unit_after(i + 2))) {
             out.push((offset_of(i), AgeRange { min: a as u8, max: 99 }));
         } else if under && (decade || !after_unit) {
             let min = if a <= 18 { 13 } else { 18 };
@@ -954,10 +953,11 @@ fn genders(message: &Message<'_>) -> ListEdit<Gender> {
     let mut taken = Taken::default();
     let found = find_table(norm, table, &mut taken, |_, _| true);
     let edit = edit_from(message, &found);
-    if let ListEdit::Replace(list) | ListEdit::Only(list) | ListEdit::Add(list) = &edit {
-        if list.contains(&Gender::Male) && list.contains(&Gender::Female) {
-            return ListEdit::Clear;
-        }
+    if let ListEdit::Replace(list) | ListEdit::Only(list) | ListEdit::Add(list) = &edit
+        && list.contains(&Gender::Male)
+        && list.contains(&Gender::Female)
+    {
+        return ListEdit::Clear;
     }
     edit
 }
@@ -986,10 +986,10 @@ fn platforms(message: &Message<'_>) -> ListEdit<Platform> {
     let found = find_table(&message.norm, table, &mut taken, |_, _| true);
     let flat: Vec<(usize, Platform)> = found.iter().flat_map(|(at, ps)| ps.iter().map(move |p| (*at, *p))).collect();
     let edit = edit_from(message, &flat);
-    if let ListEdit::Replace(list) | ListEdit::Only(list) = &edit {
-        if Platform::ALL.iter().all(|p| list.contains(p)) {
-            return ListEdit::Clear;
-        }
+    if let ListEdit::Replace(list) | ListEdit::Only(list) = &edit
+        && Platform::ALL.iter().all(|p| list.contains(p))
+    {
+        return ListEdit::Clear;
     }
     edit
 }

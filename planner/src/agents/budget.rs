@@ -199,22 +199,21 @@ pub fn parse_number(tokens: &[Token], i: usize) -> Option<(Decimal, usize)> {
     let mut scale = 0;
     let mut j = i + 1;
     let mut grouped = first.len() <= 3;
-    loop {
-        let (Some(sep), Some(next)) = (tokens.get(j), tokens.get(j + 1)) else { break };
+    while let (Some(sep), Some(next)) = (tokens.get(j), tokens.get(j + 1)) {
         let Some(d) = next.digits() else { break };
         let glued = !sep.space_before && !next.space_before;
-        if (sep.is_sym(',') || sep.is_sym('.')) && glued {
-            if d.len() == 3 && grouped {
-                mantissa = mantissa * 1000 + d.parse::<i128>().ok()?;
-                j += 2;
-                continue;
-            }
-            if d.len() <= 6 {
-                scale = d.len() as u32;
-                mantissa = mantissa * 10i128.pow(scale) + d.parse::<i128>().ok()?;
-                j += 2;
-            }
+        if !(glued && (sep.is_sym(',') || sep.is_sym('.'))) {
             break;
+        }
+        if d.len() == 3 && grouped {
+            mantissa = mantissa * 1000 + d.parse::<i128>().ok()?;
+            j += 2;
+            continue;
+        }
+        if d.len() <= 6 {
+            scale = d.len() as u32;
+            mantissa = mantissa * 10i128.pow(scale) + d.parse::<i128>().ok()?;
+            j += 2;
         }
         break;
     }
@@ -240,11 +239,12 @@ pub fn parse_number(tokens: &[Token], i: usize) -> Option<(Decimal, usize)> {
 fn parse_spelled(tokens: &[Token], i: usize) -> Option<(Decimal, usize)> {
     let mut value = number_word(tokens.get(i)?.word()?)?;
     let mut j = i + 1;
-    if value >= 20 && value % 10 == 0 {
-        if let Some(unit) = tokens.get(j).and_then(Token::word).and_then(number_word).filter(|u| *u < 10) {
-            value += unit;
-            j += 1;
-        }
+    if value >= 20
+        && value % 10 == 0
+        && let Some(unit) = tokens.get(j).and_then(Token::word).and_then(number_word).filter(|u| *u < 10)
+    {
+        value += unit;
+        j += 1;
     }
     if tokens.get(j).is_some_and(|t| t.is("hundred")) {
         value *= 100;

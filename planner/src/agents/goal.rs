@@ -158,10 +158,10 @@ pub fn resolve(message: &Message<'_>) -> Resolution<GoalUpdate> {
     let formats = edit_from(message, &find(norm, FORMATS, |at, p| format_ok(norm, at, p)));
     let placements = edit_from(message, &find(norm, PLACEMENTS, |at, p| placement_ok(norm, at, p)));
     let mut unparsed = Vec::new();
-    if category.is_none() {
-        if let Some(product) = product_phrase(norm) {
-            unparsed.push(product);
-        }
+    if category.is_none()
+        && let Some(product) = product_phrase(norm)
+    {
+        unparsed.push(product);
     }
     let confidence = match (objective, category) {
         (Some(_), Some(_)) => 90,
@@ -206,7 +206,7 @@ fn objective_ok(norm: &str, at: usize, phrase: &str) -> bool {
     match phrase {
         // "views" of a page are visits; "streams" of music are not a podcast goal.
         "views" => !prev.first().is_some_and(|w| matches!(*w, "page" | "product" | "profile")),
-        "streams" => !next.first().is_some_and(|w| *w == "of") || norm.contains("podcast") || norm.contains("show"),
+        "streams" => next.first().is_none_or(|w| *w != "of") || norm.contains("podcast") || norm.contains("show"),
         "reach" => !next.first().is_some_and(|w| matches!(*w, "out")),
         "steady" => true,
         "click" => !next.first().is_some_and(|w| matches!(*w, "here")),

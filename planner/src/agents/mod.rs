@@ -56,7 +56,7 @@ impl<'a> Message<'a> {
                     continue;
                 }
             };
-            if !(glued_to_word && !t.space_before) && !norm.is_empty() {
+            if (!glued_to_word || t.space_before) && !norm.is_empty() {
                 norm.push(' ');
             }
             offsets.push(Some(norm.len()));
@@ -152,11 +152,11 @@ impl<T: PartialEq + Clone> ListEdit<T> {
             ListEdit::Swap { add, remove } => {
                 // Keep the swapped item's position where there was one.
                 for (i, r) in remove.iter().enumerate() {
-                    if let (Some(pos), Some(a)) = (list.iter().position(|x| x == r), add.get(i)) {
-                        if !list.contains(a) {
-                            list[pos] = a.clone();
-                            continue;
-                        }
+                    if let (Some(pos), Some(a)) = (list.iter().position(|x| x == r), add.get(i))
+                        && !list.contains(a)
+                    {
+                        list[pos] = a.clone();
+                        continue;
                     }
                     list.retain(|x| x != r);
                 }

@@ -266,23 +266,18 @@ fn day_range(tokens: &[Token], i: usize) -> Option<Vec<Spanned>> {
     let skip_the = |j: usize| if tokens.get(j).is_some_and(|t| t.is("the")) { j + 1 } else { j };
     let point = |from: usize, to: usize, day: Day| Spanned { item: Item::Point(day), from, to };
     // Day first: "1-14 May".
-    if let Some((d1, j)) = day_number(tokens, skip_the(i)) {
-        if let Some(k) = connector(j) {
-            if let Some((d2, mut k2)) = day_number(tokens, skip_the(k)) {
-                if tokens.get(k2).is_some_and(|t| t.is("of")) {
-                    k2 += 1;
-                }
-                if let Some(month) = month_at(tokens, k2) {
-                    let (year, end) = year_after(tokens, k2 + 1);
-                    let (a, b) = (Day { month, day: d1, year }, Day { month, day: d2, year });
-                    if valid(a) && valid(b) && d1 <= d2 {
-                        return Some(vec![
-                            point(i, j, a),
-                            Spanned { item: Item::RangeTo, from: j, to: k },
-                            point(k, end, b),
-                        ]);
-                    }
-                }
+    if let Some((d1, j)) = day_number(tokens, skip_the(i))
+        && let Some(k) = connector(j)
+        && let Some((d2, mut k2)) = day_number(tokens, skip_the(k))
+    {
+        if tokens.get(k2).is_some_and(|t| t.is("of")) {
+            k2 += 1;
+        }
+        if let Some(month) = month_at(tokens, k2) {
+            let (year, end) = year_after(tokens, k2 + 1);
+            let (a, b) = (Day { month, day: d1, year }, Day { month, day: d2, year });
+            if valid(a) && valid(b) && d1 <= d2 {
+                return Some(vec![point(i, j, a), Spanned { item: Item::RangeTo, from: j, to: k }, point(k, end, b)]);
             }
         }
     }
@@ -518,10 +513,8 @@ pub fn assemble(items: &[Spanned], today: NaiveDate) -> ScheduleUpdate {
         let (a, b) = (pair[0], pair[1]);
         let connected =
             items.iter().any(|r| r.item == Item::RangeTo && r.to == b.from && r.from >= a.to && r.from - a.to <= 3);
-        if connected {
-            if let Some(s) = range(a.item, b.item, today) {
-                return ScheduleUpdate { schedule: Some(s), ..ScheduleUpdate::default() };
-            }
+        if connected && let Some(s) = range(a.item, b.item, today) {
+            return ScheduleUpdate { schedule: Some(s), ..ScheduleUpdate::default() };
         }
     }
     // A start is a WHEN right after a start word.
@@ -543,10 +536,9 @@ pub fn assemble(items: &[Spanned], today: NaiveDate) -> ScheduleUpdate {
     }
     // 3. A whole period ("June", "Q3", "next month").
     if let Some(p) = whens.iter().find(|s| matches!(s.item, Item::Month { .. } | Item::Months { .. } | Item::Period(_)))
+        && (anchored.is_none_or(|a| a != **p) || matches!(p.item, Item::Months { .. }))
     {
-        if anchored.is_none_or(|a| a != **p) || matches!(p.item, Item::Months { .. }) {
-            return ScheduleUpdate { schedule: range(p.item, p.item, today), ..ScheduleUpdate::default() };
-        }
+        return ScheduleUpdate { schedule: range(p.item, p.item, today), ..ScheduleUpdate::default() };
     }
     // 4. A bare start: the end is still missing.
     if let Some(s) = anchored.or_else(|| whens.first().map(|s| **s)) {

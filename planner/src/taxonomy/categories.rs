@@ -73,10 +73,10 @@ pub fn search(query: &str, limit: usize) -> Vec<CategoryMatch> {
         }
     };
     for (phrase, id) in keywords() {
-        if text::contains_phrase(&norm, phrase) {
-            if let Some(category) = get(id) {
-                push(CategoryMatch { category, phrase: phrase.clone(), score: 1000 + phrase.len() as u32 });
-            }
+        if text::contains_phrase(&norm, phrase)
+            && let Some(category) = get(id)
+        {
+            push(CategoryMatch { category, phrase: phrase.clone(), score: 1000 + phrase.len() as u32 });
         }
     }
     // Fallback: distinctive words of a category's own name (after its parent's prefix) found in the text.
