@@ -36,7 +36,11 @@ pub fn render(r: &PlanResponse) -> String {
     }
     if let Some(plan) = &r.plan {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{:<34} {:>18} {:>14}  {:<28} {}", "Ad set", "Budget", "Bid (CPM)", "Forecast p10–p50–p90", "Evidence");
+        let _ = writeln!(
+            out,
+            "{:<34} {:>18} {:>14}  {:<28} Evidence",
+            "Ad set", "Budget", "Bid (CPM)", "Forecast p10–p50–p90"
+        );
         for a in &plan.ad_sets {
             let evidence = format!(
                 "{} comparable, median CPM {}, {}% delivered",
@@ -114,7 +118,7 @@ fn group(n: i128) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
