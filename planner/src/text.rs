@@ -106,6 +106,47 @@ pub fn find_all(text: &str, phrase: &str) -> Vec<usize> {
     out
 }
 
+/// A set of normalised phrases indexed by their first word, so finding every phrase in a message costs one
+/// lookup per word of the message instead of one scan per phrase.
+#[derive(Clone, Debug)]
+pub struct PhraseIndex<T> {
+    by_first_word: std::collections::BTreeMap<String, Vec<(String, T)>>,
+}
+
+impl<T> PhraseIndex<T> {
+    /// Indexes normalised phrases; empty phrases are ignored.
+    pub fn new(phrases: impl IntoIterator<Item = (String, T)>) -> Self {
+        let mut by_first_word: std::collections::BTreeMap<String, Vec<(String, T)>> = Default::default();
+        for (phrase, value) in phrases {
+            if let Some(first) = phrase.split(' ').next().filter(|w| !w.is_empty()) {
+                by_first_word.entry(first.to_owned()).or_default().push((phrase, value));
+            }
+        }
+        PhraseIndex { by_first_word }
+    }
+
+    /// Every whole-word occurrence in `norm` (normalised) as (byte offset, phrase, value), longest phrases
+    /// first and then left to right, the order in which overlapping matches should claim the text.
+    pub fn find_all<'a>(&'a self, norm: &str) -> Vec<(usize, &'a str, &'a T)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for word in norm.split(' ') {
+            if let Some(candidates) = self.by_first_word.get(word) {
+                for (phrase, value) in candidates {
+                    let end = at + phrase.len();
+                    let fits = norm.get(at..end) == Some(phrase.as_str());
+                    if fits && (end == norm.len() || norm.as_bytes()[end] == b' ') {
+                        out.push((at, phrase.as_str(), value));
+                    }
+                }
+            }
+            at += word.len() + 1;
+        }
+        out.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+        out
+    }
+}
+
 /// Function words that carry no meaning for matching.
 pub fn is_stopword(w: &str) -> bool {
     matches!(
@@ -162,6 +203,14 @@ mod tests {
         assert!(contains_phrase(&t, "fans in la"));
         assert_eq!(find_all(&t, "la"), vec![find_phrase(&t, "la").unwrap_or(0)]);
         assert!(!contains_phrase(&t, "lant"));
+    }
+
+    #[test]
+    fn phrase_index_finds_whole_words_longest_first() {
+        let index = PhraseIndex::new([("new york".to_owned(), 1), ("york".to_owned(), 2), ("la".to_owned(), 3)]);
+        let found: Vec<(usize, &str)> = index.find_all("from new york to la").iter().map(|(at, p, _)| (*at, *p)).collect();
+        assert_eq!(found, vec![(5, "new york"), (9, "york"), (17, "la")]);
+        assert!(index.find_all("atlanta").is_empty());
     }
 
     #[test]

@@ -692,30 +692,29 @@ fn us_code(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, Country)> {
 
 /// Gazetteer matches, longest spelling first; short or common-word spellings need capitals.
 fn find_cities(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, String)> {
-    let norm = &message.norm;
+    static SPELLINGS: std::sync::OnceLock<text::PhraseIndex<()>> = std::sync::OnceLock::new();
+    let index = SPELLINGS.get_or_init(|| {
+        let mut spellings: Vec<String> = cities::all()
+            .iter()
+            .flat_map(cities::spellings)
+            .filter(|s| !COUNTRY_NAMES.iter().any(|(c, _)| c == s))
+            .collect();
+        spellings.sort();
+        spellings.dedup();
+        text::PhraseIndex::new(spellings.into_iter().map(|s| (s, ())))
+    });
     let has_capitals = message.raw.chars().any(char::is_uppercase);
-    let mut spellings: Vec<String> = cities::all().iter().flat_map(cities::spellings).collect();
-    spellings.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-    spellings.dedup();
     let mut out = Vec::new();
-    for spelling in spellings {
-        if COUNTRY_NAMES.iter().any(|(c, _)| *c == spelling) {
+    for (at, spelling, ()) in index.find_all(&message.norm) {
+        let short = spelling.len() <= 3;
+        if !taken.free(at, spelling.len())
+            || (short && !raw_upper(message, at, spelling))
+            || (has_capitals && !capitalized_at(message, at))
+        {
             continue;
         }
-        for at in text::find_all(norm, &spelling) {
-            if !taken.free(at, spelling.len()) {
-                continue;
-            }
-            let short = spelling.len() <= 3;
-            if short && !raw_upper(message, at, &spelling) {
-                continue;
-            }
-            if has_capitals && !capitalized_at(message, at) {
-                continue;
-            }
-            taken.take(at, spelling.len());
-            out.push((at, spelling.clone()));
-        }
+        taken.take(at, spelling.len());
+        out.push((at, spelling.to_owned()));
     }
     out.sort_by_key(|(at, _)| *at);
     out

@@ -39,16 +39,30 @@ pub fn get(id: &str) -> Option<&'static AdCategory> {
     all().iter().find(|c| c.id == id)
 }
 
-/// Curated phrase → category id pairs, phrases already normalised, longest first.
-fn keywords() -> &'static [(String, &'static str)] {
-    static KEYWORDS: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+/// Curated phrases (normalised) and the category each names.
+fn keywords() -> &'static text::PhraseIndex<&'static AdCategory> {
+    static KEYWORDS: OnceLock<text::PhraseIndex<&'static AdCategory>> = OnceLock::new();
     KEYWORDS.get_or_init(|| {
-        let mut rows: Vec<(String, &'static str)> = tsv_rows(include_str!("../../data/category_keywords.tsv"))
-            .filter(|f| f.len() >= 2 && get(f[1]).is_some())
-            .map(|f| (text::normalize(f[0]), f[1]))
-            .collect();
-        rows.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        rows
+        text::PhraseIndex::new(
+            tsv_rows(include_str!("../../data/category_keywords.tsv"))
+                .filter(|f| f.len() >= 2)
+                .filter_map(|f| Some((text::normalize(f[0]), get(f[1])?))),
+        )
+    })
+}
+
+/// Each category's own name (after its parent's prefix), normalised, with its distinctive words.
+fn own_names() -> &'static [(&'static AdCategory, String, Vec<String>)] {
+    static NAMES: OnceLock<Vec<(&'static AdCategory, String, Vec<String>)>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        all()
+            .iter()
+            .map(|c| {
+                let own = text::normalize(c.name.rsplit(" - ").next().unwrap_or(c.name));
+                let words = own.split(' ').filter(|w| w.len() > 3 && !text::is_stopword(w)).map(str::to_owned).collect();
+                (c, own, words)
+            })
+            .collect()
     })
 }
 
@@ -72,23 +86,13 @@ pub fn search(query: &str, limit: usize) -> Vec<CategoryMatch> {
             found.push(m);
         }
     };
-    for (phrase, id) in keywords() {
-        if text::contains_phrase(&norm, phrase)
-            && let Some(category) = get(id)
-        {
-            push(CategoryMatch { category, phrase: phrase.clone(), score: 1000 + phrase.len() as u32 });
-        }
+    for (_, phrase, category) in keywords().find_all(&norm) {
+        push(CategoryMatch { category, phrase: phrase.to_owned(), score: 1000 + phrase.len() as u32 });
     }
-    // Fallback: distinctive words of a category's own name (after its parent's prefix) found in the text.
+    // Fallback: distinctive words of a category's own name found in the text.
     let words: Vec<&str> = norm.split(' ').filter(|w| w.len() > 3 && !text::is_stopword(w)).collect();
-    for category in all() {
-        let own = category.name.rsplit(" - ").next().unwrap_or(category.name);
-        let own = text::normalize(own);
-        let hits = own
-            .split(' ')
-            .filter(|w| w.len() > 3 && !text::is_stopword(w))
-            .filter(|w| words.iter().any(|t| text::same_stem(t, w)))
-            .count() as u32;
+    for (category, own, own_words) in own_names() {
+        let hits = own_words.iter().filter(|w| words.iter().any(|t| text::same_stem(t, w))).count() as u32;
         if hits > 0 {
             push(CategoryMatch { category, phrase: own.clone(), score: hits * 10 });
         }
