@@ -208,7 +208,8 @@ mod tests {
     #[test]
     fn phrase_index_finds_whole_words_longest_first() {
         let index = PhraseIndex::new([("new york".to_owned(), 1), ("york".to_owned(), 2), ("la".to_owned(), 3)]);
-        let found: Vec<(usize, &str)> = index.find_all("from new york to la").iter().map(|(at, p, _)| (*at, *p)).collect();
+        let found: Vec<(usize, &str)> =
+            index.find_all("from new york to la").iter().map(|(at, p, _)| (*at, *p)).collect();
         assert_eq!(found, vec![(5, "new york"), (9, "york"), (17, "la")]);
         assert!(index.find_all("atlanta").is_empty());
     }

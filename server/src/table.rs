@@ -2,8 +2,9 @@
 
 use std::fmt::Write;
 
+use planner::plan::describe::{exact_money as money, thousands};
 use planner::taxonomy::categories;
-use planner::types::{BudgetType, Currency, PlanResponse, Range, Targets};
+use planner::types::{BudgetType, PlanResponse, Range, Targets};
 
 /// Renders a response as a short report: the brief, then either the question or the ad sets.
 pub fn render(r: &PlanResponse) -> String {
@@ -100,40 +101,5 @@ fn audience(t: &Targets) -> String {
 }
 
 fn range(r: &Range) -> String {
-    format!("{}–{}–{}", group(r.p10 as i128), group(r.p50 as i128), group(r.p90 as i128))
-}
-
-/// "50,000 BRL", "9,999.50 USD", "3,000,000 JPY".
-pub fn money(micros: i64, currency: Currency) -> String {
-    let cents = (i128::from(micros) + 5_000) / 10_000;
-    let (whole, frac) = (cents / 100, (cents % 100).abs());
-    if frac == 0 || currency == Currency::Jpy {
-        format!("{} {currency}", group(whole))
-    } else {
-        format!("{}.{frac:02} {currency}", group(whole))
-    }
-}
-
-fn group(n: i128) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_is_grouped_and_exact() {
-        assert_eq!(money(50_000_000_000, Currency::Brl), "50,000 BRL");
-        assert_eq!(money(9_999_500_000, Currency::Usd), "9,999.50 USD");
-        assert_eq!(money(3_000_000_000_000, Currency::Jpy), "3,000,000 JPY");
-    }
+    format!("{}–{}–{}", thousands(r.p10), thousands(r.p50), thousands(r.p90))
 }

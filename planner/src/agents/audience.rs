@@ -8,7 +8,7 @@
 //! conversation, which knows every country named ([`resolve_city`]).
 
 use super::lexer::{Token, month_at};
-use super::{ListEdit, Message, Resolution, Resolver, edit_from};
+use super::{ListEdit, Message, Resolution, Resolver, Taken, edit_from, find_table};
 use crate::taxonomy::cities::{self, City};
 use crate::text;
 use crate::types::{AgeRange, Country, Gender, Platform};
@@ -561,41 +561,6 @@ const TOPICS: &[(&str, &str)] = &[
     ("video games", "video-gaming"),
     ("video gaming", "video-gaming"),
 ];
-
-/// Spans of the normalised text already claimed by a longer match.
-#[derive(Default)]
-struct Taken(Vec<(usize, usize)>);
-
-impl Taken {
-    fn free(&self, at: usize, len: usize) -> bool {
-        !self.0.iter().any(|(a, b)| at < *b && *a < at + len)
-    }
-    fn take(&mut self, at: usize, len: usize) {
-        self.0.push((at, at + len));
-    }
-}
-
-/// Finds each phrase of a table in free text, longest phrases first, claiming what it matches.
-fn find_table<T: Copy>(
-    norm: &str,
-    table: &[(&'static str, T)],
-    taken: &mut Taken,
-    accept: impl Fn(usize, &str) -> bool,
-) -> Vec<(usize, T)> {
-    let mut rows: Vec<&(&str, T)> = table.iter().collect();
-    rows.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
-    let mut out = Vec::new();
-    for (phrase, value) in rows {
-        for at in text::find_all(norm, phrase) {
-            if taken.free(at, phrase.len()) && accept(at, phrase) {
-                taken.take(at, phrase.len());
-                out.push((at, *value));
-            }
-        }
-    }
-    out.sort_by_key(|(at, _)| *at);
-    out
-}
 
 /// Words right after a phrase.
 fn next_words(norm: &str, at: usize, len: usize, n: usize) -> Vec<&str> {

@@ -5,7 +5,7 @@
 //! `LEAD_GEN`, "drive installs" `APP_INSTALLS`. When several goals are named, the more specific one wins
 //! over plain reach ("reach gamers to drive installs" is about installs). Start at [`resolve`].
 
-use super::{ListEdit, Message, Resolution, Resolver, edit_from};
+use super::{ListEdit, Message, Resolution, Resolver, Taken, edit_from, find_table};
 use crate::taxonomy::categories;
 use crate::text;
 use crate::types::{AssetFormat, Objective, Placement};
@@ -155,8 +155,9 @@ pub fn resolve(message: &Message<'_>) -> Resolution<GoalUpdate> {
     let objective = objective(message);
     let category =
         categories::search(message.raw, 1).into_iter().next().filter(|m| m.score >= 20).map(|m| m.category.id);
-    let formats = edit_from(message, &find(norm, FORMATS, |at, p| format_ok(norm, at, p)));
-    let placements = edit_from(message, &find(norm, PLACEMENTS, |at, p| placement_ok(norm, at, p)));
+    let formats = edit_from(message, &find_table(norm, FORMATS, &mut Taken::default(), |at, p| format_ok(norm, at, p)));
+    let placements =
+        edit_from(message, &find_table(norm, PLACEMENTS, &mut Taken::default(), |at, p| placement_ok(norm, at, p)));
     let mut unparsed = Vec::new();
     if category.is_none()
         && let Some(product) = product_phrase(norm)
@@ -222,24 +223,6 @@ fn own_podcast(norm: &str) -> bool {
         let is_podcast = norm[at..].starts_with("podcast") || norm.contains("podcast");
         is_podcast && before.iter().any(|w| matches!(*w, "our" | "my"))
     })
-}
-
-fn find<T: Copy>(norm: &str, table: &[(&str, T)], ok: impl Fn(usize, &str) -> bool) -> Vec<(usize, T)> {
-    let mut rows: Vec<&(&str, T)> = table.iter().collect();
-    rows.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
-    let mut taken: Vec<(usize, usize)> = Vec::new();
-    let mut out = Vec::new();
-    for (phrase, value) in rows {
-        for at in text::find_all(norm, phrase) {
-            let end = at + phrase.len();
-            if !taken.iter().any(|(a, b)| at < *b && *a < end) && ok(at, phrase) {
-                taken.push((at, end));
-                out.push((at, *value));
-            }
-        }
-    }
-    out.sort_by_key(|(at, _)| *at);
-    out
 }
 
 fn format_ok(norm: &str, at: usize, phrase: &str) -> bool {

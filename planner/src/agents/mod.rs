@@ -272,6 +272,41 @@ pub fn edit_from<T: Clone + PartialEq>(message: &Message<'_>, items: &[(usize, T
     }
 }
 
+/// Spans of the normalised text already claimed by a longer match.
+#[derive(Default)]
+pub(crate) struct Taken(Vec<(usize, usize)>);
+
+impl Taken {
+    pub(crate) fn free(&self, at: usize, len: usize) -> bool {
+        !self.0.iter().any(|(a, b)| at < *b && *a < at + len)
+    }
+    pub(crate) fn take(&mut self, at: usize, len: usize) {
+        self.0.push((at, at + len));
+    }
+}
+
+/// Finds each phrase of a table in free text, longest phrases first, claiming what it matches.
+pub(crate) fn find_table<T: Copy>(
+    norm: &str,
+    table: &[(&'static str, T)],
+    taken: &mut Taken,
+    accept: impl Fn(usize, &str) -> bool,
+) -> Vec<(usize, T)> {
+    let mut rows: Vec<&(&str, T)> = table.iter().collect();
+    rows.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    let mut out = Vec::new();
+    for (phrase, value) in rows {
+        for at in text::find_all(norm, phrase) {
+            if taken.free(at, phrase.len()) && accept(at, phrase) {
+                taken.take(at, phrase.len());
+                out.push((at, *value));
+            }
+        }
+    }
+    out.sort_by_key(|(at, _)| *at);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,16 @@ pub fn money(micros: i64, currency: Currency) -> String {
     }
 }
 
+/// An exact amount with its ISO code, grouped by thousands: "50,000 BRL", "9,999.50 USD", "3,000,000 JPY".
+pub fn exact_money(micros: i64, currency: Currency) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let cents = (micros.unsigned_abs() + 5_000) / 10_000;
+    match cents % 100 {
+        0 => format!("{sign}{} {currency}", thousands(cents / 100)),
+        c => format!("{sign}{}.{c:02} {currency}", thousands(cents / 100)),
+    }
+}
+
 /// Rounded up at the precision [`money`] shows (cents below 10 units, whole units above), for minimums
 /// that must be enough: "R$ 1,368", "€7.13".
 pub fn money_ceil(micros: i64, currency: Currency) -> String {
@@ -121,7 +131,8 @@ fn symbol(currency: Currency) -> &'static str {
     }
 }
 
-fn thousands(n: u64) -> String {
+/// A count grouped by thousands: "1,163,794".
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
@@ -269,6 +280,9 @@ mod tests {
         assert_eq!(money_ceil(213_675_214, Currency::Eur), "€214");
         assert_eq!(money_ceil(7_122_507, Currency::Eur), "€7.13");
         assert_eq!(money_ceil(10_000_001, Currency::Eur), "€11");
+        assert_eq!(exact_money(50_000_000_000, Currency::Brl), "50,000 BRL");
+        assert_eq!(exact_money(9_999_500_000, Currency::Usd), "9,999.50 USD");
+        assert_eq!(exact_money(3_000_000_000_000, Currency::Jpy), "3,000,000 JPY");
     }
 
     #[test]

@@ -18,7 +18,7 @@
 mod allocate;
 mod candidates;
 mod curve;
-mod describe;
+pub mod describe;
 mod forecast;
 mod history;
 mod model;

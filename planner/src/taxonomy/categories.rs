@@ -59,7 +59,8 @@ fn own_names() -> &'static [(&'static AdCategory, String, Vec<String>)] {
             .iter()
             .map(|c| {
                 let own = text::normalize(c.name.rsplit(" - ").next().unwrap_or(c.name));
-                let words = own.split(' ').filter(|w| w.len() > 3 && !text::is_stopword(w)).map(str::to_owned).collect();
+                let words =
+                    own.split(' ').filter(|w| w.len() > 3 && !text::is_stopword(w)).map(str::to_owned).collect();
                 (c, own, words)
             })
             .collect()
