@@ -202,7 +202,9 @@ pub fn parse_number(tokens: &[Token], i: usize) -> Option<(Decimal, usize)> {
     while let (Some(sep), Some(next)) = (tokens.get(j), tokens.get(j + 1)) {
         let Some(d) = next.digits() else { break };
         let glued = !sep.space_before && !next.space_before;
-        if !(glued && (sep.is_sym(',') || sep.is_sym('.'))) {
+        // Swiss "8'000": an apostrophe only ever groups thousands.
+        let apostrophe = sep.is_sym('\'') || sep.is_sym('’');
+        if !(glued && (sep.is_sym(',') || sep.is_sym('.') || (apostrophe && d.len() == 3))) {
             break;
         }
         if d.len() == 3 && grouped {
@@ -537,6 +539,7 @@ mod tests {
         assert_eq!(budget("$9,999.50"), amount(9_999_500_000, Lifetime, DOLLAR));
         assert_eq!(budget("1,5M €"), amount(1_500_000_000_000, Lifetime, EUR));
         assert_eq!(budget("2 500 € total"), amount(2_500_000_000, Lifetime, EUR));
+        assert_eq!(budget("CHF 8'000"), amount(8_000_000_000, Lifetime, Some(CurrencyMark::Code(Currency::Chf))));
         assert_eq!(budget("7.5k€"), amount(7_500_000_000, Lifetime, EUR));
         assert_eq!(budget("1.5 million dollars"), amount(1_500_000_000_000, Lifetime, DOLLAR));
         assert_eq!(budget("15 grand"), amount(15_000_000_000, Lifetime, None));

@@ -184,6 +184,9 @@ fn scan_at(tokens: &[Token], i: usize, today: NaiveDate) -> Option<Vec<Spanned>>
     if let Some(found) = length(tokens, i) {
         return Some(found);
     }
+    if let Some((day, to)) = part_of_month(tokens, i) {
+        return one(Item::Point(day), to);
+    }
     if let Some(m) = month_at(tokens, i) {
         let (year, to) = year_after(tokens, i + 1);
         return one(Item::Month { month: m, year }, to);
@@ -257,11 +260,31 @@ fn day_month(tokens: &[Token], i: usize) -> Option<(Day, usize)> {
     valid(day).then_some((day, j))
 }
 
+/// "mid-April", "early May", "end of June", "the beginning of July": a day of that month (1st, 15th or last).
+fn part_of_month(tokens: &[Token], i: usize) -> Option<(Day, usize)> {
+    let mut j = if tokens.get(i)?.is("the") { i + 1 } else { i };
+    let day = match tokens.get(j)?.word()? {
+        "early" | "beginning" | "start" => 1,
+        "mid" | "middle" => 15,
+        "late" | "end" => 31,
+        _ => return None,
+    };
+    j += 1;
+    while tokens.get(j).is_some_and(|t| t.is_dash() || t.is("of")) {
+        j += 1;
+    }
+    let month = month_at(tokens, j)?;
+    let (year, to) = year_after(tokens, j + 1);
+    let last = |m: u32| (28..=31).rev().find(|d| NaiveDate::from_ymd_opt(2027, m, *d).is_some()).unwrap_or(28);
+    let day = if day == 31 { last(month) } else { day };
+    Some((Day { month, day, year }, to))
+}
+
 /// "1-14 May", "1 to 21 June", "May 1–14", "from the 3rd to the 9th of May".
 fn day_range(tokens: &[Token], i: usize) -> Option<Vec<Spanned>> {
     let connector = |j: usize| -> Option<usize> {
         let t = tokens.get(j)?;
-        (t.is_dash() || t.is_any(&["to", "until", "till", "through", "thru"])).then_some(j + 1)
+        (t.is_dash() || t.is_any(&["to", "until", "till", "through", "thru", "and"])).then_some(j + 1)
     };
     let skip_the = |j: usize| if tokens.get(j).is_some_and(|t| t.is("the")) { j + 1 } else { j };
     let point = |from: usize, to: usize, day: Day| Spanned { item: Item::Point(day), from, to };
@@ -581,6 +604,9 @@ mod tests {
         check("from July through December", "2026-03-02", "2026-07-01", "2026-12-31");
         check("push it to May and run through June", "2026-03-02", "2026-05-01", "2026-06-30");
         check("May 1-14", "2026-03-02", "2026-05-01", "2026-05-14");
+        check("between 1 and 15 March", "2026-03-02", "2026-03-02", "2026-03-15");
+        check("Start in April, run till end of June", "2026-03-02", "2026-04-01", "2026-06-30");
+        check("from mid-April for 4 weeks", "2026-03-02", "2026-04-15", "2026-05-12");
     }
 
     #[test]
