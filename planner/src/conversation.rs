@@ -36,6 +36,7 @@ pub struct State {
     podcast_topics: Vec<&'static str>,
     formats: Vec<AssetFormat>,
     placements: Vec<Placement>,
+    unsupported: Vec<String>,
 }
 
 /// The brief as settled after the last turn.
@@ -84,6 +85,11 @@ impl State {
         update.interests.apply(&mut self.interests);
         update.genres.apply(&mut self.genres);
         update.podcast_topics.apply(&mut self.podcast_topics);
+        for place in &update.unsupported {
+            if !self.unsupported.contains(place) {
+                self.unsupported.push(place.clone());
+            }
+        }
     }
 
     /// Applies the budget resolver's update: a new amount replaces the old; the latest written currency wins.
@@ -118,7 +124,11 @@ impl State {
 
     /// Settles the brief: countries from cities, the currency, weekly/monthly budgets, defaults.
     pub fn finish(&self) -> Resolved {
-        let mut assumptions = Vec::new();
+        let mut assumptions: Vec<String> = self
+            .unsupported
+            .iter()
+            .map(|p| format!("{p} is not a market Mixtape can plan yet, so it is left out."))
+            .collect();
         let targets = self.targets(&mut assumptions);
         let objective = self.objective.unwrap_or_else(|| {
             assumptions.push("No goal was stated, so the plan optimises for reach (REACH).".to_owned());

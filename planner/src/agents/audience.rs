@@ -32,6 +32,8 @@ pub struct AudienceUpdate {
     pub genres: ListEdit<&'static str>,
     /// Podcast topic slugs.
     pub podcast_topics: ListEdit<&'static str>,
+    /// Places named that are not supported markets ("Czechia", "Singapore").
+    pub unsupported: Vec<String>,
 }
 
 impl Default for AudienceUpdate {
@@ -45,6 +47,7 @@ impl Default for AudienceUpdate {
             interests: ListEdit::Keep,
             genres: ListEdit::Keep,
             podcast_topics: ListEdit::Keep,
+            unsupported: Vec::new(),
         }
     }
 }
@@ -148,6 +151,54 @@ const COUNTRY_NAMES: &[(&str, Country)] = {
         ("south africa", Za),
     ]
 };
+
+/// Markets people often name that Mixtape cannot plan, so the answer can say so instead of ignoring them.
+const UNSUPPORTED: [&str; 44] = [
+    "czechia",
+    "czech republic",
+    "slovakia",
+    "hungary",
+    "romania",
+    "bulgaria",
+    "greece",
+    "turkey",
+    "croatia",
+    "serbia",
+    "slovenia",
+    "estonia",
+    "latvia",
+    "lithuania",
+    "iceland",
+    "ukraine",
+    "russia",
+    "china",
+    "korea",
+    "south korea",
+    "taiwan",
+    "hong kong",
+    "singapore",
+    "malaysia",
+    "indonesia",
+    "philippines",
+    "thailand",
+    "vietnam",
+    "uae",
+    "united arab emirates",
+    "saudi arabia",
+    "israel",
+    "egypt",
+    "nigeria",
+    "kenya",
+    "morocco",
+    "ecuador",
+    "uruguay",
+    "paraguay",
+    "bolivia",
+    "venezuela",
+    "costa rica",
+    "guatemala",
+    "puerto rico",
+];
 
 /// Adjectives that target only when they describe the audience ("Brazilian listeners"), never the
 /// advertiser ("our Nordic coffee brand").
@@ -598,6 +649,10 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
         _ => true,
     });
     let us_code = us_code(message, &mut taken);
+    let unsupported: Vec<String> = find_table(norm, &UNSUPPORTED.map(|u| (u, u)), &mut taken, |_, _| true)
+        .into_iter()
+        .map(|(_, place)| capitalize_words(place))
+        .collect();
     let demonyms = find_table(norm, DEMONYMS, &mut taken, |at, p| {
         next_words(norm, at, p.len(), 1).iter().any(|w| AUDIENCE_NOUNS.contains(w) && *w != "speakers")
             && !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "our" | "my"))
@@ -632,9 +687,19 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
         interests: edit_from(message, &interests),
         genres: edit_from(message, &genres),
         podcast_topics: edit_from(message, &topics),
+        unsupported,
     };
     let confidence = if unparsed.is_empty() { 90 } else { 70 };
     Resolution { value, confidence, unparsed }
+}
+
+/// "south korea" → "South Korea".
+fn capitalize_words(text: &str) -> String {
+    let word = |w: &str| {
+        let mut c = w.chars();
+        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+    };
+    text.split(' ').map(word).collect::<Vec<_>>().join(" ")
 }
 
 /// Whether the phrase is written in capitals in the message (for short codes like "ANZ", "LA", "US").
@@ -983,6 +1048,7 @@ mod tests {
         assert_eq!(audience("Brazilian listeners").countries, ListEdit::Replace(vec![Br]));
         assert_eq!(audience("Latin America").countries, ListEdit::Replace(vec![Mx, Br, Ar, Co, Cl, Pe]));
         assert_eq!(audience("Latin America").genres, ListEdit::Keep);
+        assert_eq!(audience("Poland and Czechia").unsupported, vec!["Czechia".to_owned()]);
     }
 
     #[test]
