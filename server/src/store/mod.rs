@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use planner::performance::{PerformanceAnswer, PerformanceQuery, PerformanceSource, SourceError};
 use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::MigrateDatabase;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
@@ -140,6 +141,14 @@ impl Store {
         let pool = match engine {
             Engine::Sqlite => open_sqlite(url).await?,
             Engine::Postgres => {
+                // Like the SQLite file, the database is created on first use (the server must allow it).
+                // Another process may create it at the same moment; then it exists and all is well.
+                if !sqlx::Postgres::database_exists(url).await?
+                    && let Err(e) = sqlx::Postgres::create_database(url).await
+                    && !sqlx::Postgres::database_exists(url).await?
+                {
+                    return Err(e.into());
+                }
                 AnyPoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(10))
