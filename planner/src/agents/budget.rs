@@ -266,6 +266,9 @@ fn multiplier(tokens: &[Token], j: usize) -> (i128, usize) {
         Some("k" | "thousand" | "grand" | "thousands") => 1_000,
         Some("m" | "mn" | "mm" | "mio") if !t.space_before => 1_000_000,
         Some("million" | "millions") => 1_000_000,
+        // Indian numbering: "2 lakh rupees", "1.5 crore".
+        Some("lakh" | "lakhs" | "lac" | "lacs") => 100_000,
+        Some("crore" | "crores") => 10_000_000,
         Some("bn" | "billion") => 1_000_000_000,
         _ => return (1, j),
     };
@@ -539,6 +542,7 @@ mod tests {
         assert_eq!(budget("$9,999.50"), amount(9_999_500_000, Lifetime, DOLLAR));
         assert_eq!(budget("1,5M €"), amount(1_500_000_000_000, Lifetime, EUR));
         assert_eq!(budget("2 500 € total"), amount(2_500_000_000, Lifetime, EUR));
+        assert_eq!(budget("2 lakh rupees"), amount(200_000_000_000, Lifetime, Some(CurrencyMark::Code(Currency::Inr))));
         assert_eq!(budget("CHF 8'000"), amount(8_000_000_000, Lifetime, Some(CurrencyMark::Code(Currency::Chf))));
         assert_eq!(budget("7.5k€"), amount(7_500_000_000, Lifetime, EUR));
         assert_eq!(budget("1.5 million dollars"), amount(1_500_000_000_000, Lifetime, DOLLAR));

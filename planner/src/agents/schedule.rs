@@ -124,6 +124,8 @@ pub enum Item {
         /// When written.
         year: Option<i32>,
     },
+    /// A day of the month with no month ("to the 31st"): only meaningful as the end of a range.
+    BareDay(u32),
     /// Months `first..=last` of one year ("Q2" is 4..=6).
     Months {
         /// First month.
@@ -186,6 +188,9 @@ fn scan_at(tokens: &[Token], i: usize, today: NaiveDate) -> Option<Vec<Spanned>>
     }
     if let Some((day, to)) = part_of_month(tokens, i) {
         return one(Item::Point(day), to);
+    }
+    if let Some((day, to)) = bare_ordinal(tokens, i) {
+        return one(Item::BareDay(day), to);
     }
     if let Some(m) = month_at(tokens, i) {
         let (year, to) = year_after(tokens, i + 1);
@@ -258,6 +263,14 @@ fn day_month(tokens: &[Token], i: usize) -> Option<(Day, usize)> {
     let (year, j) = year_after(tokens, j + 1);
     let day = Day { month, day, year };
     valid(day).then_some((day, j))
+}
+
+/// "the 31st", "21st": an ordinal day with no month after it.
+fn bare_ordinal(tokens: &[Token], i: usize) -> Option<(u32, usize)> {
+    let start = if tokens.get(i)?.is("the") { i + 1 } else { i };
+    let has_suffix = tokens.get(start + 1).is_some_and(|n| n.is_any(&["st", "nd", "rd", "th"]) && !n.space_before);
+    let (day, to) = day_number(tokens, start)?;
+    (has_suffix && month_at(tokens, to).is_none() && !tokens.get(to).is_some_and(|t| t.is("of"))).then_some((day, to))
 }
 
 /// "mid-April", "early May", "end of June", "the beginning of July": a day of that month (1st, 15th or last).
@@ -478,7 +491,7 @@ fn period_in(item: Item, year: i32) -> Option<Schedule> {
             let start = NaiveDate::from_ymd_opt(y, first, 1)?;
             Some(Schedule { start, end: month_period(NaiveDate::from_ymd_opt(y, last, 1)?)?.end })
         }
-        Item::Length(_) | Item::RangeTo | Item::StartWord => None,
+        Item::Length(_) | Item::RangeTo | Item::StartWord | Item::BareDay(_) => None,
     }
 }
 
@@ -487,7 +500,7 @@ fn has_year(item: Item) -> bool {
         Item::Point(d) => d.year.is_some(),
         Item::Month { year, .. } | Item::Months { year, .. } => year.is_some(),
         Item::Fixed(_) | Item::Period(_) => true,
-        Item::Length(_) | Item::RangeTo | Item::StartWord => false,
+        Item::Length(_) | Item::RangeTo | Item::StartWord | Item::BareDay(_) => false,
     }
 }
 
@@ -498,6 +511,18 @@ fn is_when(item: Item) -> bool {
 /// The range from `a` to `b`: the next one that has not fully passed, starting today if in progress; an
 /// end that falls before its start is in the following year.
 fn range(a: Item, b: Item, today: NaiveDate) -> Option<Schedule> {
+    // "from the 4th of May to the 31st": the end day is in the start's month (or the next one).
+    if let (Item::Point(start), Item::BareDay(day)) = (a, b) {
+        let same_month = Day { day, ..start };
+        let end = if day >= start.day && valid(same_month) {
+            same_month
+        } else {
+            let (month, year) =
+                if start.month == 12 { (1, start.year.map(|y| y + 1)) } else { (start.month + 1, start.year) };
+            Day { month, day, year }
+        };
+        return valid(end).then(|| range(a, Item::Point(end), today)).flatten();
+    }
     let within = |year: i32| -> Option<Schedule> {
         let start = period_in(a, year)?.start;
         let mut end = period_in(b, if has_year(b) { year } else { start.year() })?.end;
@@ -604,6 +629,7 @@ mod tests {
         check("from July through December", "2026-03-02", "2026-07-01", "2026-12-31");
         check("push it to May and run through June", "2026-03-02", "2026-05-01", "2026-06-30");
         check("May 1-14", "2026-03-02", "2026-05-01", "2026-05-14");
+        check("from the 4th of May to the 31st", "2026-03-02", "2026-05-04", "2026-05-31");
         check("between 1 and 15 March", "2026-03-02", "2026-03-02", "2026-03-15");
         check("Start in April, run till end of June", "2026-03-02", "2026-04-01", "2026-06-30");
         check("from mid-April for 4 weeks", "2026-03-02", "2026-04-15", "2026-05-12");
