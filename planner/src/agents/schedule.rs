@@ -200,8 +200,10 @@ fn scan_at(tokens: &[Token], i: usize, today: NaiveDate) -> Option<Vec<Spanned>>
         let (year, to) = year_after(tokens, to);
         return one(Item::Months { first, last, year }, to);
     }
-    if t.is_dash() {
-        return one(Item::RangeTo, i + 1);
+    if t.is_dash() || t.is_sym('→') {
+        // "->" is one connector.
+        let arrow = tokens.get(i + 1).is_some_and(|n| n.is_sym('>') && !n.space_before);
+        return one(Item::RangeTo, if arrow { i + 2 } else { i + 1 });
     }
     let w = t.word()?;
     match w {
@@ -629,6 +631,8 @@ mod tests {
         check("from July through December", "2026-03-02", "2026-07-01", "2026-12-31");
         check("push it to May and run through June", "2026-03-02", "2026-05-01", "2026-06-30");
         check("May 1-14", "2026-03-02", "2026-05-01", "2026-05-14");
+        check("dates 2026-04-01 → 2026-04-21", "2026-03-02", "2026-04-01", "2026-04-21");
+        check("May 4 -> May 10", "2026-03-02", "2026-05-04", "2026-05-10");
         check("from the 4th of May to the 31st", "2026-03-02", "2026-05-04", "2026-05-31");
         check("between 1 and 15 March", "2026-03-02", "2026-03-02", "2026-03-15");
         check("Start in April, run till end of June", "2026-03-02", "2026-04-01", "2026-06-30");
