@@ -164,3 +164,22 @@ fn resolver_entry<R: Resolver, T>(turn: usize, elapsed_us: u64, r: &Resolution<T
         ..entry(R::NAME, turn, elapsed_us, format!("confidence {}%", r.confidence))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::performance::InMemory;
+
+    #[test]
+    fn a_follow_up_runs_only_the_resolvers_it_needs_and_every_agent_is_traced() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
+        let messages =
+            ["Traffic campaign, Norway, 50 000 kroner, 4 weeks from May 18".to_owned(), "women only".to_owned()];
+        let r = futures::executor::block_on(run(today, &messages, &InMemory::default(), &NoClock)).expect("runs");
+        let turn = |n: usize| r.trace.iter().filter(|t| t.turn == n).map(|t| t.agent.as_str()).collect::<Vec<_>>();
+        assert_eq!(turn(0), ["router", "goal", "audience", "budget", "schedule"]);
+        assert_eq!(turn(1), ["router", "audience", "conversation", "media_planner"]);
+        assert!(r.trace.iter().all(|t| t.source == Source::Rules));
+        assert_eq!(r.brief.targets.genders, [crate::types::Gender::Female]);
+    }
+}
