@@ -186,6 +186,9 @@ fn scan_at(tokens: &[Token], i: usize, today: NaiveDate) -> Option<Vec<Spanned>>
     if let Some(found) = length(tokens, i) {
         return Some(found);
     }
+    if let Some(found) = half_of_month(tokens, i) {
+        return Some(found);
+    }
     if let Some((day, to)) = part_of_month(tokens, i) {
         return one(Item::Point(day), to);
     }
@@ -265,6 +268,29 @@ fn day_month(tokens: &[Token], i: usize) -> Option<(Day, usize)> {
     let (year, j) = year_after(tokens, j + 1);
     let day = Day { month, day, year };
     valid(day).then_some((day, j))
+}
+
+/// "the first half of June" (1–15), "the second half of July" (16–end), as a range of two days.
+fn half_of_month(tokens: &[Token], i: usize) -> Option<Vec<Spanned>> {
+    let start = if tokens.get(i)?.is("the") { i + 1 } else { i };
+    let first = match tokens.get(start)?.word()? {
+        "first" => true,
+        "second" | "last" => false,
+        _ => return None,
+    };
+    if !tokens.get(start + 1)?.is("half") || !tokens.get(start + 2)?.is("of") {
+        return None;
+    }
+    let month = month_at(tokens, start + 3)?;
+    let (year, to) = year_after(tokens, start + 4);
+    let last = (28..=31).rev().find(|d| NaiveDate::from_ymd_opt(2027, month, *d).is_some()).unwrap_or(28);
+    let (from_day, to_day) = if first { (1, 15) } else { (16, last) };
+    let point = |day| Item::Point(Day { month, day, year });
+    Some(vec![
+        Spanned { item: point(from_day), from: i, to: start + 3 },
+        Spanned { item: Item::RangeTo, from: start + 3, to: start + 3 },
+        Spanned { item: point(to_day), from: start + 3, to },
+    ])
 }
 
 /// "the 31st", "21st": an ordinal day with no month after it.
@@ -631,6 +657,8 @@ mod tests {
         check("from July through December", "2026-03-02", "2026-07-01", "2026-12-31");
         check("push it to May and run through June", "2026-03-02", "2026-05-01", "2026-06-30");
         check("May 1-14", "2026-03-02", "2026-05-01", "2026-05-14");
+        check("in the second half of July", "2026-03-02", "2026-07-16", "2026-07-31");
+        check("the first half of June", "2026-03-02", "2026-06-01", "2026-06-15");
         check("dates 2026-04-01 → 2026-04-21", "2026-03-02", "2026-04-01", "2026-04-21");
         check("May 4 -> May 10", "2026-03-02", "2026-05-04", "2026-05-10");
         check("from the 4th of May to the 31st", "2026-03-02", "2026-05-04", "2026-05-31");
