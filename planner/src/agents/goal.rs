@@ -212,6 +212,11 @@ fn objective_ok(norm: &str, at: usize, phrase: &str) -> bool {
         "steady" => true,
         "click" => !next.first().is_some_and(|w| matches!(*w, "here")),
         "download" | "install" => !next.first().is_some_and(|w| matches!(*w, "speed" | "base")),
+        // "downloads of our podcast" are listens, not app installs.
+        "downloads" => !norm[at + phrase.len()..]
+            .split_whitespace()
+            .take(4)
+            .any(|w| matches!(w, "podcast" | "show" | "episode" | "episodes")),
         _ => true,
     }
 }
@@ -283,6 +288,7 @@ mod tests {
         assert_eq!(goal("Video views for our movie trailer").objective, Some(VideoViews));
         assert_eq!(goal("a video campaign in Germany").objective, None);
         assert_eq!(goal("Reach gamers to drive installs").objective, Some(AppInstalls));
+        assert_eq!(goal("2,000 downloads of our podcast in Canada").objective, Some(PodcastStreams));
         assert_eq!(goal("Make a plan for Benelux, objective: clicks.").objective, Some(Clicks));
     }
 
