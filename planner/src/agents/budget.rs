@@ -430,6 +430,17 @@ const UNITS: &[&str] = &[
     "spots",
     "yo",
     "plus",
+    "downloads",
+    "signups",
+    "sign",
+    "visits",
+    "visitors",
+    "subscribers",
+    "followers",
+    "fans",
+    "plays",
+    "listens",
+    "households",
 ];
 
 /// Whether a number with no currency written can still be money: not a date, age, duration or count.
@@ -572,6 +583,7 @@ mod tests {
         assert_eq!(budget("Volvo EX30 launch, 25+, from 2026-05-11"), None);
         assert_eq!(budget("1-14 May"), None);
         assert_eq!(budget("reach 500k listeners"), None);
+        assert_eq!(budget("get 2,000 downloads"), None);
         assert_eq!(budget("2 weeks from tomorrow, 18-24, $150/day").map(|a| a.micros), Some(150_000_000));
     }
 
