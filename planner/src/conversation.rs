@@ -11,6 +11,7 @@ use crate::agents::budget::{Amount, BudgetUpdate, CurrencyMark, Period};
 use crate::agents::goal::GoalUpdate;
 use crate::agents::router::Known;
 use crate::agents::schedule::ScheduleUpdate;
+use crate::plan::describe::exact_money;
 use crate::taxonomy::{categories, markets};
 use crate::types::{
     AgeRange, AssetFormat, Brief, Budget, BudgetType, Country, Currency, Gender, Objective, Placement, Platform,
@@ -215,10 +216,10 @@ impl State {
                 };
                 let per = if amount.period == Period::Weekly { "week" } else { "month" };
                 assumptions.push(format!(
-                    "The budget of {} {currency} per {per} over {} days is a lifetime budget of {} {currency}.",
-                    units(amount.micros),
+                    "The budget of {} per {per} over {} days is a lifetime budget of {}.",
+                    exact_money(amount.micros, currency),
                     schedule.days(),
-                    units(total)
+                    exact_money(total, currency)
                 ));
                 (total, BudgetType::Lifetime)
             }
@@ -284,13 +285,6 @@ fn monthly_total(micros: i64, schedule: Schedule) -> Option<i64> {
 
 fn gcd(a: i128, b: i128) -> i128 {
     if b == 0 { a.abs().max(1) } else { gcd(b, a % b) }
-}
-
-/// Micro-units as a plain amount for messages ("2500", "9999.5").
-fn units(micros: i64) -> String {
-    let whole = micros / 1_000_000;
-    let frac = (micros % 1_000_000).abs();
-    if frac == 0 { whole.to_string() } else { format!("{whole}.{}", format!("{frac:06}").trim_end_matches('0')) }
 }
 
 fn capitalize(s: &str) -> String {

@@ -53,6 +53,18 @@ pub enum PlanError {
     Source(#[from] crate::performance::SourceError),
 }
 
+/// Refuses a conversation the pipeline will not answer: no message, or one over [`MAX_MESSAGE_CHARS`].
+/// [`run`] checks this itself; callers may check first to fail before doing any I/O.
+pub fn check_messages(messages: &[String]) -> Result<(), PlanError> {
+    if messages.is_empty() {
+        return Err(PlanError::Empty);
+    }
+    match messages.iter().enumerate().find(|(_, m)| m.chars().count() > MAX_MESSAGE_CHARS) {
+        Some((i, m)) => Err(PlanError::MessageTooLong { index: i + 1, chars: m.chars().count() }),
+        None => Ok(()),
+    }
+}
+
 /// Answers a conversation: `messages` are the user's turns in order, `today` the reference date.
 pub async fn run<S: PerformanceSource, C: Clock>(
     today: NaiveDate,
@@ -60,12 +72,7 @@ pub async fn run<S: PerformanceSource, C: Clock>(
     source: &S,
     clock: &C,
 ) -> Result<PlanResponse, PlanError> {
-    if messages.is_empty() {
-        return Err(PlanError::Empty);
-    }
-    if let Some((i, m)) = messages.iter().enumerate().find(|(_, m)| m.chars().count() > MAX_MESSAGE_CHARS) {
-        return Err(PlanError::MessageTooLong { index: i + 1, chars: m.chars().count() });
-    }
+    check_messages(messages)?;
     let mut state = State::default();
     let mut trace = Vec::new();
     for (turn, text) in messages.iter().enumerate() {

@@ -114,13 +114,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let url = cli.db.or_else(|| std::env::var("DATABASE_URL").ok()).unwrap_or_else(store::default_database_url);
     match cli.command {
         Command::Plan { today, json, messages } => {
-            // Refuse oversized input before touching the store.
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            if let Some((i, m)) =
-                messages.iter().enumerate().find(|(_, m)| m.chars().count() > planner::MAX_MESSAGE_CHARS)
-            {
-                return Err(planner::PlanError::MessageTooLong { index: i + 1, chars: m.chars().count() }.into());
-            }
+            // Refuse oversized input before touching the store.
+            planner::check_messages(&messages)?;
             let store = Store::connect(&url).await?;
             if let Some(report) = seed::ensure_seeded(&store, &SeedOptions::default()).await? {
                 eprintln!(

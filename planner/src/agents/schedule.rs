@@ -270,6 +270,9 @@ fn day_month(tokens: &[Token], i: usize) -> Option<(Day, usize)> {
     valid(day).then_some((day, j))
 }
 
+/// A day that means "the month's last day" ("end of June"), clamped once the year is known.
+const LAST_DAY: u32 = 31;
+
 /// "the first half of June" (1–15), "the second half of July" (16–end), as a range of two days.
 fn half_of_month(tokens: &[Token], i: usize) -> Option<Vec<Spanned>> {
     let start = if tokens.get(i)?.is("the") { i + 1 } else { i };
@@ -283,8 +286,7 @@ fn half_of_month(tokens: &[Token], i: usize) -> Option<Vec<Spanned>> {
     }
     let month = month_at(tokens, start + 3)?;
     let (year, to) = year_after(tokens, start + 4);
-    let last = (28..=31).rev().find(|d| NaiveDate::from_ymd_opt(2027, month, *d).is_some()).unwrap_or(28);
-    let (from_day, to_day) = if first { (1, 15) } else { (16, last) };
+    let (from_day, to_day) = if first { (1, 15) } else { (16, LAST_DAY) };
     let point = |day| Item::Point(Day { month, day, year });
     Some(vec![
         Spanned { item: point(from_day), from: i, to: start + 3 },
@@ -307,7 +309,7 @@ fn part_of_month(tokens: &[Token], i: usize) -> Option<(Day, usize)> {
     let day = match tokens.get(j)?.word()? {
         "early" | "beginning" | "start" => 1,
         "mid" | "middle" => 15,
-        "late" | "end" => 31,
+        "late" | "end" => LAST_DAY,
         _ => return None,
     };
     j += 1;
@@ -316,8 +318,6 @@ fn part_of_month(tokens: &[Token], i: usize) -> Option<(Day, usize)> {
     }
     let month = month_at(tokens, j)?;
     let (year, to) = year_after(tokens, j + 1);
-    let last = |m: u32| (28..=31).rev().find(|d| NaiveDate::from_ymd_opt(2027, m, *d).is_some()).unwrap_or(28);
-    let day = if day == 31 { last(month) } else { day };
     Some((Day { month, day, year }, to))
 }
 
@@ -508,7 +508,9 @@ fn month_period(first: NaiveDate) -> Option<Schedule> {
 fn period_in(item: Item, year: i32) -> Option<Schedule> {
     match item {
         Item::Point(d) => {
-            let date = NaiveDate::from_ymd_opt(d.year.unwrap_or(year), d.month, d.day)?;
+            let first = NaiveDate::from_ymd_opt(d.year.unwrap_or(year), d.month, 1)?;
+            // "End of February" is the 28th or the 29th depending on the year it lands in.
+            let date = first.with_day(d.day.min(month_period(first)?.end.day()))?;
             Some(Schedule { start: date, end: date })
         }
         Item::Fixed(date) => Some(Schedule { start: date, end: date }),
@@ -663,6 +665,7 @@ mod tests {
         check("May 4 -> May 10", "2026-03-02", "2026-05-04", "2026-05-10");
         check("from the 4th of May to the 31st", "2026-03-02", "2026-05-04", "2026-05-31");
         check("between 1 and 15 March", "2026-03-02", "2026-03-02", "2026-03-15");
+        check("Feb 10 to end of February", "2027-03-02", "2028-02-10", "2028-02-29");
         check("Start in April, run till end of June", "2026-03-02", "2026-04-01", "2026-06-30");
         check("from mid-April for 4 weeks", "2026-03-02", "2026-04-15", "2026-05-12");
     }
