@@ -32,3 +32,62 @@ ensure_postgres() {
     exit 1
   fi
 }
+
+# The web app's build tools, each at the version the build needs; installs only what is missing or wrong
+# (about 17 minutes the first time). Versions and the offline traps are explained in docs/toolchain.md.
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132.0.0
+
+# Run as root, or through sudo when there is one.
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian's Chromium and ChromeDriver for the browser tests, brotli to precompress the app's assets.
+ensure_browser() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v brotli >/dev/null; then
+    step "installing chromium, chromium-driver and brotli (apt)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver brotli >/dev/null
+  fi
+}
+
+# The wasm-bindgen version in Cargo.lock: the CLI must match it exactly.
+wasm_bindgen_version() {
+  awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_web_tools() {
+  ensure_rust
+  export PATH="$PWD/tools/npm/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    # The newest Trunk needs a newer Rust than ours; this one builds with 1.95.
+    step "installing trunk $TRUNK_VERSION (about 11 minutes, once)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+
+  local wbg
+  wbg=$(wasm_bindgen_version)
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+    # Its lock file pins a webpki-roots the registry mirror lacks: build from its source with that one pin
+    # moved back a patch release, every other version as locked.
+    step "installing wasm-bindgen-cli $wbg (about 6 minutes, once)"
+    cargo info "wasm-bindgen-cli@$wbg" >/dev/null
+    local src
+    src=$(ls -d "$HOME"/.cargo/registry/src/*/"wasm-bindgen-cli-$wbg" | head -n 1)
+    rm -rf "tools/wasm-bindgen-cli-$wbg"
+    mkdir -p tools
+    cp -r "$src" "tools/wasm-bindgen-cli-$wbg"
+    (
+      cd "tools/wasm-bindgen-cli-$wbg"
+      cargo update -p webpki-roots --precise 1.0.10 || true
+      cargo install --path . --locked
+    )
+  fi
+
+  if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "$BINARYEN_VERSION" ] &&
+    ! wasm-opt --version 2>/dev/null | grep -q "version_${BINARYEN_VERSION%%.*}"; then
+    # Debian's wasm-opt (108) produces a module the browser rejects; binaryen's npm build is correct.
+    step "installing wasm-opt (binaryen $BINARYEN_VERSION, npm)"
+    npm install --silent --no-audit --no-fund --prefix tools/npm "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+}

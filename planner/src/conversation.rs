@@ -14,8 +14,8 @@ use crate::agents::schedule::ScheduleUpdate;
 use crate::plan::describe::exact_money;
 use crate::taxonomy::{categories, markets};
 use crate::types::{
-    AgeRange, AssetFormat, Brief, Budget, BudgetType, Country, Currency, Gender, Objective, Placement, Platform,
-    Schedule, Slot, Targets,
+    AgeRange, AssetFormat, Brief, Budget, BudgetType, Country, Currency, Gender, Objective, Overrides, Placement,
+    Platform, Schedule, Slot, Targets,
 };
 
 /// Everything the conversation has said so far.
@@ -125,6 +125,51 @@ impl State {
 
     /// Settles the brief: countries from cities, the currency, weekly/monthly budgets, defaults.
     pub fn finish(&self) -> Resolved {
+        self.finish_with(&Overrides::default())
+    }
+
+    /// Settles the brief after the UI's structured edits replace the slots they set ([`Overrides`]); what is
+    /// missing and the question follow from the edited brief.
+    pub fn finish_with(&self, edits: &Overrides) -> Resolved {
+        if edits == &Overrides::default() {
+            return self.settle();
+        }
+        let mut s = self.clone();
+        if let Some(objective) = edits.objective {
+            s.objective = Some(objective);
+        }
+        if let Some(b) = edits.budget {
+            let period = match b.kind {
+                BudgetType::Lifetime => Period::Lifetime,
+                BudgetType::Daily => Period::Daily,
+            };
+            s.amount = Some(Amount { micros: b.micro_amount, period, currency: None });
+            s.currency = Some(CurrencyMark::Code(b.currency));
+        }
+        if let Some(schedule) = edits.schedule {
+            s.schedule = Some(schedule);
+            s.start = None;
+        }
+        if let Some(countries) = &edits.countries {
+            s.cities.retain(|c| resolve_city(c, countries).is_some_and(|(city, _)| countries.contains(&city.country)));
+            s.countries.clone_from(countries);
+        }
+        if let Some(ages) = &edits.age_ranges {
+            s.age_ranges.clone_from(ages);
+        }
+        if let Some(genders) = &edits.genders {
+            s.genders.clone_from(genders);
+        }
+        if let Some(platforms) = &edits.platforms {
+            s.platforms.clone_from(platforms);
+        }
+        if let Some(formats) = &edits.formats {
+            s.formats.clone_from(formats);
+        }
+        s.settle()
+    }
+
+    fn settle(&self) -> Resolved {
         let mut assumptions: Vec<String> = self
             .unsupported
             .iter()

@@ -22,4 +22,4 @@ pub mod types;
 
 mod pipeline;
 
-pub use pipeline::{Clock, MAX_MESSAGE_CHARS, NoClock, PlanError, check_messages, run};
+pub use pipeline::{Clock, MAX_MESSAGE_CHARS, NoClock, PlanError, check_messages, run, run_with};

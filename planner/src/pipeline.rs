@@ -13,7 +13,7 @@ use crate::agents::{Message, Resolution, Resolver, router};
 use crate::conversation::State;
 use crate::performance::PerformanceSource;
 use crate::plan;
-use crate::types::{PlanResponse, Source, TraceEntry};
+use crate::types::{Overrides, PlanResponse, Source, TraceEntry};
 
 /// Messages longer than this are refused.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
@@ -48,6 +48,9 @@ pub enum PlanError {
     /// No message at all.
     #[error("a conversation needs at least one message")]
     Empty,
+    /// The UI's edits of the brief cannot be applied.
+    #[error("invalid edit: {0}")]
+    InvalidOverrides(String),
     /// History could not be read.
     #[error(transparent)]
     Source(#[from] crate::performance::SourceError),
@@ -72,7 +75,21 @@ pub async fn run<S: PerformanceSource, C: Clock>(
     source: &S,
     clock: &C,
 ) -> Result<PlanResponse, PlanError> {
+    run_with(today, messages, &Overrides::default(), source, clock).await
+}
+
+/// [`run`], with the UI's structured edits of the brief applied after the last message (SPEC §5).
+pub async fn run_with<S: PerformanceSource, C: Clock>(
+    today: NaiveDate,
+    messages: &[String],
+    edits: &Overrides,
+    source: &S,
+    clock: &C,
+) -> Result<PlanResponse, PlanError> {
     check_messages(messages)?;
+    if let Some(problem) = edits.problem() {
+        return Err(PlanError::InvalidOverrides(problem));
+    }
     let mut state = State::default();
     let mut trace = Vec::new();
     for (turn, text) in messages.iter().enumerate() {
@@ -107,10 +124,12 @@ pub async fn run<S: PerformanceSource, C: Clock>(
     }
     let last = messages.len() - 1;
     let started = clock.now_us();
-    let resolved = state.finish();
+    let resolved = state.finish_with(edits);
     let missing_note =
         if resolved.missing.is_empty() { "brief complete".to_owned() } else { "asks a question".to_owned() };
-    trace.push(entry("conversation", last, clock.now_us().saturating_sub(started), missing_note));
+    let edited = edits.slots();
+    let note = if edited.is_empty() { missing_note } else { format!("{missing_note}; edited: {}", edited.join(", ")) };
+    trace.push(entry("conversation", last, clock.now_us().saturating_sub(started), note));
 
     let mut response = PlanResponse {
         brief: resolved.brief,
@@ -188,5 +207,30 @@ mod tests {
         assert_eq!(turn(1), ["router", "audience", "conversation", "media_planner"]);
         assert!(r.trace.iter().all(|t| t.source == Source::Rules));
         assert_eq!(r.brief.targets.genders, [crate::types::Gender::Female]);
+    }
+
+    #[test]
+    fn edits_replace_what_the_conversation_resolved_and_can_fill_a_missing_slot() {
+        use crate::types::{Budget, BudgetType, Country, Currency, Overrides, Slot};
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
+        let messages = ["Awareness in Paris, all of April".to_owned()];
+        let source = InMemory::default();
+        let run = |edits: &Overrides| futures::executor::block_on(run_with(today, &messages, edits, &source, &NoClock));
+        let plain = run(&Overrides::default()).expect("runs");
+        assert_eq!(plain.missing, [Slot::Budget]);
+
+        let budget = Budget { micro_amount: 20_000_000_000, currency: Currency::Eur, kind: BudgetType::Lifetime };
+        let edits = Overrides { budget: Some(budget), countries: Some(vec![Country::De]), ..Overrides::default() };
+        let edited = run(&edits).expect("runs");
+        assert!(edited.missing.is_empty() && edited.question.is_none());
+        assert_eq!(edited.brief.budget, Some(budget));
+        assert_eq!(edited.brief.targets.countries, [Country::De]);
+        assert!(edited.brief.targets.cities.is_empty(), "Paris is not in Germany");
+        assert!(
+            edited.trace.iter().any(|t| t.agent == "conversation" && t.note.ends_with("edited: budget, countries"))
+        );
+
+        let bad = Overrides { budget: Some(Budget { micro_amount: 0, ..budget }), ..Overrides::default() };
+        assert!(matches!(run(&bad), Err(PlanError::InvalidOverrides(_))));
     }
 }

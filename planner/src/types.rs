@@ -211,6 +211,75 @@ pub struct Brief {
     pub placements: Vec<Placement>,
 }
 
+/// Structured edits of the resolved brief made outside the conversation (the app's chips and budget slider,
+/// SPEC §5): each field that is set replaces what the conversation resolved for that slot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Overrides {
+    /// The objective.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objective: Option<Objective>,
+    /// The budget: amount, currency and type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+    /// The flight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+    /// The markets (cities outside them are dropped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub countries: Option<Vec<Country>>,
+    /// Age bands; empty means all ages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_ranges: Option<Vec<AgeRange>>,
+    /// Genders; empty means all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub genders: Option<Vec<Gender>>,
+    /// Platforms; empty means all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platforms: Option<Vec<Platform>>,
+    /// Formats; empty lets the planner choose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formats: Option<Vec<AssetFormat>>,
+}
+
+impl Overrides {
+    /// Names of the slots that are set, in field order (for the trace).
+    pub fn slots(&self) -> Vec<&'static str> {
+        [
+            ("objective", self.objective.is_some()),
+            ("budget", self.budget.is_some()),
+            ("schedule", self.schedule.is_some()),
+            ("countries", self.countries.is_some()),
+            ("ages", self.age_ranges.is_some()),
+            ("genders", self.genders.is_some()),
+            ("platforms", self.platforms.is_some()),
+            ("formats", self.formats.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
+
+    /// Why these edits cannot be applied, if they cannot: a budget that is not positive, a schedule that
+    /// ends before it starts or runs over two years, an age band outside 13–99 or upside down.
+    pub fn problem(&self) -> Option<String> {
+        if let Some(b) = self.budget.filter(|b| b.micro_amount <= 0) {
+            return Some(format!("the budget must be more than zero (got {} micro-units)", b.micro_amount));
+        }
+        if let Some(s) = self.schedule.filter(|s| s.end < s.start || s.days() > 731) {
+            return Some(format!(
+                "the schedule {} to {} must end after it starts and last at most two years",
+                s.start, s.end
+            ));
+        }
+        let bad_age = |a: &&AgeRange| a.min < 13 || a.max > 99 || a.min > a.max;
+        if let Some(a) = self.age_ranges.iter().flatten().find(bad_age) {
+            return Some(format!("the age band {}-{} must lie within 13-99", a.min, a.max));
+        }
+        None
+    }
+}
+
 /// A required slot that is still unresolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
