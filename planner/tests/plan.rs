@@ -750,3 +750,19 @@ fn incomplete_briefs_get_a_question_not_a_panic() {
     b.budget = Some(Budget { micro_amount: 0, currency: Currency::Usd, kind: BudgetType::Lifetime });
     assert!(plan(&b).plan.is_none());
 }
+
+#[test]
+fn each_ad_set_has_a_rising_response_curve_through_its_chosen_spend() {
+    let b = brief(Objective::Reach, &[Country::Br, Country::Mx], 200_000_000_000, Currency::Brl, BudgetType::Lifetime);
+    let outcome = plan(&b);
+    let p = outcome.plan.as_ref().expect("a plan");
+    assert_eq!(outcome.curves.len(), p.ad_sets.len());
+    for (a, c) in p.ad_sets.iter().zip(&outcome.curves) {
+        assert_eq!(c.ad_set, a.name);
+        assert_eq!(c.metric, Some("reach"));
+        assert_eq!(c.chosen_micros, a.budget.micro_amount, "a lifetime budget is the spend over the flight");
+        assert_eq!(c.points.first().map(|p| p.1), Some(0.0));
+        assert_eq!(c.points.last().map(|p| p.0), Some(2 * a.budget.micro_amount));
+        assert!(c.points.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1), "{c:?}");
+    }
+}

@@ -1,5 +1,5 @@
-//! Mixtape's server side: the historical store the media planner is grounded in, and the synthetic market
-//! that fills it.
+//! Mixtape's server side: the historical store the media planner is grounded in, the synthetic market
+//! that fills it, and the HTTP server (`mixtape serve`) that answers the browser app.
 //!
 //! Where to start reading:
 //! - [`store`]: [`store::Store`] opens the database (an embedded SQLite file by default, PostgreSQL when the
@@ -7,11 +7,19 @@
 //!   [`PerformanceQuery`](planner::performance::PerformanceQuery).
 //! - [`seed`]: [`seed::seed`] generates a deterministic synthetic history from a seed, calibrated to public
 //!   benchmarks; [`seed::truth`] holds the market's true response model, which the planner never reads.
+//! - [`http`]: [`http::app`] is the JSON API (`/api/plan`, `/api/plans`, `/api/performance`, `/healthz`) and
+//!   the built web app; [`http::serve`] runs it until Ctrl-C or SIGTERM.
+//! - [`plan_json`] and [`WallClock`] are shared by the CLI and the server, so `mixtape plan --json` and
+//!   `/api/plan` answer the same conversation with the same bytes (trace durations apart).
 //!
 //! Every fallible function of the crate returns the one [`Error`] type below.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
+use planner::types::PlanResponse;
+
+pub mod http;
 pub mod seed;
 pub mod store;
 
@@ -44,11 +52,45 @@ pub enum Error {
     /// Seeding was asked of a store that already holds history.
     #[error("the store already holds history; seeding only fills an empty store")]
     AlreadySeeded,
+    /// The HTTP server stopped on an I/O error.
+    #[error("the HTTP server failed: {0}")]
+    Serve(std::io::Error),
 }
 
 impl Error {
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
+    }
+}
+
+/// The answer to a conversation as `mixtape plan --json` prints it and `/api/plan` sends it: pretty JSON
+/// with a trailing newline. One function for both, so the two cannot drift apart (SPEC §3).
+pub fn plan_json(response: &PlanResponse) -> Result<String, Error> {
+    let mut json = serde_json::to_string_pretty(response)?;
+    json.push('\n');
+    Ok(json)
+}
+
+/// Trace durations from the process's monotonic clock, measured from when the clock was made.
+#[derive(Clone, Copy, Debug)]
+pub struct WallClock(Instant);
+
+impl WallClock {
+    /// A clock that starts now.
+    pub fn new() -> Self {
+        WallClock(Instant::now())
+    }
+}
+
+impl Default for WallClock {
+    fn default() -> Self {
+        WallClock::new()
+    }
+}
+
+impl planner::Clock for WallClock {
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 }

@@ -1,14 +1,16 @@
 //! `mixtape`: the command line. `plan` answers a conversation exactly as SPEC §3 describes, `seed` fills the
-//! historical store with the synthetic market. Errors are one line on stderr and a non-zero exit.
+//! historical store with the synthetic market, `serve` runs the JSON API and the web app
+//! ([`server::http`]). Errors are one line on stderr and a non-zero exit.
 
 mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use server::WallClock;
+use server::http::AppState;
 use server::seed::{self, SeedOptions};
 use server::store::{self, Store};
 
@@ -29,7 +31,8 @@ struct Cli {
 const EXAMPLES: &str = "Examples:
   mixtape plan \"Reach hip-hop fans 18-24 in Brazil next month, R$ 50.000\"
   mixtape plan --today 2026-03-02 --json \"Grow our podcast in the US\" \"15k, starting next Monday for six weeks\"
-  mixtape seed --seed 7 --truth truth.json";
+  mixtape seed --seed 7 --truth truth.json
+  mixtape serve --addr 127.0.0.1:3000";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -60,6 +63,17 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         truth: Option<PathBuf>,
     },
+    /// Serve the web app and its JSON API (see /api/openapi.json) until Ctrl-C.
+    ///
+    /// The store is seeded with synthetic history on first use, as for `plan`.
+    Serve {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// Directory of the built web app. Defaults to $MIXTAPE_DIST, else `dist` in the current directory.
+        #[arg(long, value_name = "DIR")]
+        dist: Option<PathBuf>,
+    },
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -73,28 +87,29 @@ enum CliError {
     Store(#[from] server::Error),
     #[error(transparent)]
     Plan(#[from] planner::PlanError),
-    #[error("could not write the answer: {0}")]
-    Output(#[from] serde_json::Error),
-}
-
-/// Trace durations from the process's monotonic clock.
-struct WallClock(Instant);
-
-impl planner::Clock for WallClock {
-    fn now_us(&self) -> u64 {
-        u64::try_from(self.0.elapsed().as_micros()).unwrap_or(u64::MAX)
-    }
+    #[error("could not listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A server logs its requests by default; the one-shot commands only warn.
+    let default_filter = match cli.command {
+        Command::Serve { .. } => "info,sqlx=error",
+        _ => "warn,sqlx=error",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MIXTAPE_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()),
+            tracing_subscriber::EnvFilter::try_from_env("MIXTAPE_LOG").unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // The server answers requests on every core; a one-shot command needs one thread.
+    let mut builder = match cli.command {
+        Command::Serve { .. } => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start: {e}");
@@ -117,18 +132,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
             // Refuse oversized input before touching the store.
             planner::check_messages(&messages)?;
-            let store = Store::connect(&url).await?;
-            if let Some(report) = seed::ensure_seeded(&store, &SeedOptions::default()).await? {
-                eprintln!(
-                    "Seeded the empty store with {} synthetic campaigns in {:.1}s.",
-                    report.campaigns,
-                    report.elapsed.as_secs_f64()
-                );
-            }
-            let clock = WallClock(Instant::now());
+            let store = open_seeded(&url).await?;
+            let clock = WallClock::new();
             let response = planner::run(today, &messages, &store, &clock).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&response)?);
+                print!("{}", server::plan_json(&response)?);
             } else {
                 print!("{}", table::render(&response));
             }
@@ -150,6 +158,38 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             store.close().await;
         }
+        Command::Serve { addr, dist } => {
+            let dist = dist
+                .or_else(|| std::env::var_os("MIXTAPE_DIST").filter(|d| !d.is_empty()).map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from("dist"));
+            let store = open_seeded(&url).await?;
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .map_err(|source| CliError::Listen { addr: addr.clone(), source })?;
+            let bound = listener.local_addr().map_err(|source| CliError::Listen { addr, source })?;
+            if !dist.join("index.html").is_file() {
+                eprintln!(
+                    "The web app is not built ({} has no index.html): the API works, the pages say how to build it.",
+                    dist.display()
+                );
+            }
+            println!("Mixtape is serving on http://{bound}/ — open it in a browser.");
+            server::http::serve(listener, AppState::new(store.clone(), Some(dist))).await?;
+            store.close().await;
+        }
     }
     Ok(())
+}
+
+/// Opens the store a URL names and seeds it on first use, saying so on stderr.
+async fn open_seeded(url: &str) -> Result<Store, CliError> {
+    let store = Store::connect(url).await?;
+    if let Some(report) = seed::ensure_seeded(&store, &SeedOptions::default()).await? {
+        eprintln!(
+            "Seeded the empty store with {} synthetic campaigns in {:.1}s.",
+            report.campaigns,
+            report.elapsed.as_secs_f64()
+        );
+    }
+    Ok(store)
 }

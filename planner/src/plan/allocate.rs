@@ -29,7 +29,6 @@ impl Response {
     }
 
     /// Expected result for budget `s`.
-    #[cfg(test)]
     pub fn at(&self, s: f64) -> f64 {
         if self.usable() && s > 0.0 { self.ceiling * -libm::expm1(-s / self.scale) } else { 0.0 }
     }

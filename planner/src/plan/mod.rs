@@ -43,7 +43,7 @@ use crate::types::{
 };
 
 /// What the planner decided for a complete brief.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PlanOutcome {
     /// The plan, or `None` when the budget cannot fund even one ad set (then `question` says so).
     pub plan: Option<Plan>,
@@ -51,7 +51,26 @@ pub struct PlanOutcome {
     pub assumptions: Vec<String>,
     /// A question instead of a plan (budget below one ad set's minimum).
     pub question: Option<String>,
+    /// Each ad set's response curve, in the plan's ad-set order (for charts; not part of the plan's JSON).
+    pub curves: Vec<ResponseCurve>,
 }
+
+/// One ad set's fitted response: the expected result the budget was allocated on (the brief's result, or
+/// reach, impressions or clicks) as a function of the ad set's spend over the flight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResponseCurve {
+    /// The ad set's name.
+    pub ad_set: String,
+    /// What is measured ("reach", "clicks", …), or `None` when the ad set cannot add to it.
+    pub metric: Option<&'static str>,
+    /// The ad set's budget over the flight, micro-units of the plan's currency.
+    pub chosen_micros: i64,
+    /// Samples from zero to twice the chosen spend: (spend over the flight in micro-units, expected result).
+    pub points: Vec<(i64, f64)>,
+}
+
+/// Samples per curve beyond zero.
+const CURVE_SAMPLES: i64 = 40;
 
 /// The history query a brief needs: its countries, its objective, every objective a requested format
 /// forces instead, and even impression delivery (the broad baseline of every market).
@@ -70,7 +89,7 @@ pub fn query_for(brief: &Brief) -> PerformanceQuery {
 pub fn plan_from_history(brief: &Brief, history: &PerformanceAnswer) -> PlanOutcome {
     match Planner::new(brief) {
         Ok(planner) => planner.plan(&History::new(&history.ad_sets)),
-        Err(question) => PlanOutcome { plan: None, assumptions: Vec::new(), question: Some(question) },
+        Err(question) => PlanOutcome { question: Some(question), ..PlanOutcome::default() },
     }
 }
 
@@ -154,15 +173,15 @@ impl<'a> Planner<'a> {
         }
         let Some((drafts, n)) = self.choose(history, &mut notes) else {
             return PlanOutcome {
-                plan: None,
                 assumptions: notes.into_vec(),
                 question: Some(notes::NO_COMBINATION.to_owned()),
+                ..PlanOutcome::default()
             };
         };
-        let ad_sets = self.finish(drafts, &mut notes);
+        let (ad_sets, curves) = self.finish(drafts, &mut notes);
         notes::formats(&mut notes, self.brief, &ad_sets, n);
         let totals = self.totals(&ad_sets);
-        PlanOutcome { plan: Some(Plan { ad_sets, totals }), assumptions: notes.into_vec(), question: None }
+        PlanOutcome { plan: Some(Plan { ad_sets, totals }), assumptions: notes.into_vec(), question: None, curves }
     }
 
     /// How many ad sets, in which countries, and which ones: ranked candidates, selected and drafted.
@@ -246,8 +265,8 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Allocates the budget and turns drafts into ad sets, sorted by country then budget.
-    fn finish(&self, drafts: Vec<Draft>, notes: &mut Notes) -> Vec<AdSet> {
+    /// Allocates the budget and turns drafts into ad sets, sorted by country then budget, with their curves.
+    fn finish(&self, drafts: Vec<Draft>, notes: &mut Notes) -> (Vec<AdSet>, Vec<ResponseCurve>) {
         let frame = &self.frame;
         let total = frame.total_units();
         let (total_usd, min_usd) = (frame.usd(total), frame.usd(frame.min_units));
@@ -260,7 +279,7 @@ impl<'a> Planner<'a> {
         let all_flat = !responses.iter().any(Response::usable);
         let bound: Vec<bool> = above.iter().map(|a| *a <= total_usd * 1e-6).collect();
         let free = bound.iter().filter(|b| !**b).count();
-        let mut ad_sets: Vec<AdSet> = Vec::new();
+        let mut ad_sets: Vec<(AdSet, ResponseCurve)> = Vec::new();
         let rows = drafts.into_iter().zip(units).zip(bound).zip(&responses);
         for (((draft, units), bound), response) in rows {
             let flat = !response.usable();
@@ -278,17 +297,36 @@ impl<'a> Planner<'a> {
                 (_, _, _, _, 1) => Share::Rest(percent(units, total)),
                 _ => Share::Balanced(percent(units, total)),
             };
-            ad_sets.push(self.ad_set(draft, units, share));
+            let metric = self.optimised_metric(draft.scored.candidate.objective);
+            let ad_set = self.ad_set(draft, units, share);
+            let curve = self.curve(&ad_set, units, metric, response);
+            ad_sets.push((ad_set, curve));
         }
         notes::policy(notes, &grouped, self.brief.objective);
         let order = |c: Country| self.countries.iter().position(|x| *x == c).unwrap_or(usize::MAX);
-        ad_sets.sort_by(|a, b| {
+        ad_sets.sort_by(|(a, _), (b, _)| {
             order(a.country)
                 .cmp(&order(b.country))
                 .then(b.budget.micro_amount.cmp(&a.budget.micro_amount))
                 .then_with(|| a.name.cmp(&b.name))
         });
-        ad_sets
+        ad_sets.into_iter().unzip()
+    }
+
+    /// Samples an ad set's response from zero to twice its budget.
+    fn curve(&self, ad_set: &AdSet, units: i64, metric: Option<Metric>, response: &Response) -> ResponseCurve {
+        let points = (0..=CURVE_SAMPLES)
+            .map(|k| {
+                let x = units * 2 * k / CURVE_SAMPLES;
+                (self.frame.flight_micros(x), if metric.is_some() { response.at(self.frame.usd(x)) } else { 0.0 })
+            })
+            .collect();
+        ResponseCurve {
+            ad_set: ad_set.name.clone(),
+            metric: metric.map(|_| forecast::result_name(self.brief.objective)),
+            chosen_micros: self.frame.flight_micros(units),
+            points,
+        }
     }
 
     fn ad_set(&self, d: Draft, units: i64, share: Share) -> AdSet {

@@ -15,6 +15,7 @@
 //! (98% of seeding time). Only the migrations differ per engine
 //! (`server/migrations/sqlite`, `server/migrations/postgres`); they define the same tables and columns.
 
+mod plans;
 mod read;
 mod write;
 
@@ -31,6 +32,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 use crate::Error;
 
+pub use plans::{PLAN_ID_LEN, SavedPlan, is_plan_id};
 pub use write::{AdSetRecord, CampaignRecord, DeliveryDay, HistoryWriter};
 
 /// File name of the embedded database inside the data directory.

@@ -1,0 +1,137 @@
+//! The HTTP server behind `mixtape serve`: the JSON API the browser app calls, and the built app itself.
+//!
+//! Where to start reading: [`app`] builds the whole router from the table in `routes` (the endpoints,
+//! which [`endpoints`] lists and `openapi.json` documents), the JSON 404/405 answers, the static files
+//! (`assets.rs`) and the layers; [`serve`] runs it until Ctrl-C or SIGTERM. The handlers are in `api.rs`;
+//! `error.rs` holds [`ApiError`], the one error type, whose JSON body every error answers with:
+//! `{"error": {"code": "...", "message": "..."}}`.
+//!
+//! Layers, outermost first: request logs through `tracing` (method, path, status, latency), a
+//! [`REQUEST_TIMEOUT`] per request, and a [`MAX_BODY_BYTES`] limit on request bodies (enforced by the JSON
+//! extractor, so that its 413 has the JSON error shape too).
+
+mod api;
+mod assets;
+mod error;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, any, get, post};
+use tokio::net::TcpListener;
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use api::{MAX_MESSAGES, MAX_QUERY_COUNTRIES, MAX_QUERY_OBJECTIVES, OPENAPI_JSON};
+pub use error::ApiError;
+
+use crate::Error;
+use crate::store::Store;
+
+/// The largest request body accepted (a conversation of a few long messages fits many times over).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long one request may take before it is answered with 503 `timeout`.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every handler shares. Cheap to clone: the store is a shared pool.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The historical store; also holds the saved plans.
+    pub store: Store,
+    /// The directory of the built web app (`index.html` and its assets), if any.
+    pub dist: Option<PathBuf>,
+}
+
+impl AppState {
+    /// State over a store, serving the web app from `dist`.
+    pub fn new(store: Store, dist: Option<PathBuf>) -> Self {
+        AppState { store, dist }
+    }
+}
+
+/// The endpoints, each with the one method it answers: the router is built from this table, and the
+/// OpenAPI test checks `openapi.json` against it.
+fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/healthz", get(api::healthz)),
+        (Method::GET, "/api/openapi.json", get(api::openapi)),
+        (Method::POST, "/api/performance", post(api::performance)),
+        (Method::POST, "/api/plan", post(api::plan)),
+        (Method::POST, "/api/plans", post(api::save_plan)),
+        (Method::GET, "/api/plans/{id}", get(api::load_plan)),
+    ]
+}
+
+/// Every endpoint the server answers, as (method, path template like `/api/plans/{id}`).
+pub fn endpoints() -> Vec<(Method, &'static str)> {
+    routes().into_iter().map(|(method, path, _)| (method, path)).collect()
+}
+
+/// The whole application: the API, the built web app from `state.dist`, and the layers.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (_, path, handler) in routes() {
+        router = router.route(path, handler);
+    }
+    router
+        // Unknown API paths are API errors, not the web app's index page.
+        .route("/api", any(api::not_found))
+        .route("/api/{*rest}", any(api::not_found))
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .fallback(assets::serve)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(time_limit))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Millis)),
+        )
+        .with_state(state)
+}
+
+/// Serves [`app`] on `listener` until Ctrl-C or SIGTERM, then lets the requests in flight finish.
+pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), Error> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(Error::Serve)
+}
+
+/// Answers 503 `timeout` when a request takes longer than [`REQUEST_TIMEOUT`]. (tower-http's
+/// `TimeoutLayer` would answer with an empty body, not the JSON error shape.)
+async fn time_limit(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout.into_response(),
+    }
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM (what service managers and `kill` send) where there are signals.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No way to listen for it: wait for the other signal instead.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
