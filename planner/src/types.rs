@@ -456,3 +456,14 @@ pub struct PlanResponse {
     /// Every agent that ran.
     pub trace: Vec<TraceEntry>,
 }
+
+impl PlanResponse {
+    /// The one JSON spelling every surface prints (`mixtape plan --json`, `/api/plan`, the app's export):
+    /// pretty-printed, ending in a newline, so the bytes can be compared across surfaces.
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+}
