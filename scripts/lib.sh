@@ -41,12 +41,16 @@ BINARYEN_VERSION=132.0.0
 # Run as root, or through sudo when there is one.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian's Chromium and ChromeDriver for the browser tests, brotli to precompress the app's assets.
-ensure_browser() {
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v brotli >/dev/null; then
-    step "installing chromium, chromium-driver and brotli (apt)"
+# Debian packages, installed only when one of their commands is missing. Usage: ensure_apt CMD=PACKAGE ...
+ensure_apt() {
+  local missing=()
+  for pair in "$@"; do
+    command -v "${pair%%=*}" >/dev/null 2>&1 || missing+=("${pair#*=}")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    step "installing ${missing[*]} (apt)"
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver brotli >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 }
 
@@ -90,4 +94,15 @@ ensure_web_tools() {
     step "installing wasm-opt (binaryen $BINARYEN_VERSION, npm)"
     npm install --silent --no-audit --no-fund --prefix tools/npm "binaryen@$BINARYEN_VERSION" >/dev/null
   fi
+}
+
+# Builds the web app into dist/ and precompresses its assets for `mixtape serve` (brotli and gzip).
+build_app() {
+  step "building the web app (trunk build --release)"
+  trunk build --release --offline
+  find dist -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' \) |
+    while read -r f; do
+      brotli -f -k -q 11 "$f"
+      gzip -f -k -9 "$f"
+    done
 }

@@ -65,11 +65,11 @@ impl Error {
 }
 
 /// The answer to a conversation as `mixtape plan --json` prints it and `/api/plan` sends it: pretty JSON
-/// with a trailing newline. One function for both, so the two cannot drift apart (SPEC §3).
-pub fn plan_json(response: &PlanResponse) -> Result<String, Error> {
-    let mut json = serde_json::to_string_pretty(response)?;
-    json.push('\n');
-    Ok(json)
+/// with a trailing newline. Both call this, and it is the planner's own spelling
+/// ([`PlanResponse::to_json`], which the browser app uses too), so no surface can drift from another
+/// (SPEC §3).
+pub fn plan_json(response: &PlanResponse) -> String {
+    response.to_json()
 }
 
 /// Trace durations from the process's monotonic clock, measured from when the clock was made.

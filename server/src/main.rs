@@ -4,6 +4,7 @@
 
 mod table;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -103,6 +104,7 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("MIXTAPE_LOG").unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     // The server answers requests on every core; a one-shot command needs one thread.
     let mut builder = match cli.command {
@@ -136,7 +138,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let clock = WallClock::new();
             let response = planner::run(today, &messages, &store, &clock).await?;
             if json {
-                print!("{}", server::plan_json(&response)?);
+                print!("{}", server::plan_json(&response));
             } else {
                 print!("{}", table::render(&response));
             }

@@ -103,7 +103,7 @@ pub(crate) async fn plan(
     Json(conversation): Json<Conversation>,
 ) -> Result<Response, ApiError> {
     let response = answer(&state, &conversation).await?;
-    Ok(([(CONTENT_TYPE, "application/json")], plan_json(&response)?).into_response())
+    Ok(([(CONTENT_TYPE, "application/json")], plan_json(&response)).into_response())
 }
 
 /// The body of `201 Created` from `POST /api/plans`.
@@ -119,10 +119,8 @@ pub(crate) async fn save_plan(
     Json(conversation): Json<Conversation>,
 ) -> Result<Response, ApiError> {
     let response = answer(&state, &conversation).await?;
-    let saved = state
-        .store
-        .save_plan(conversation.today, &conversation.messages, &conversation.overrides(), &response)
-        .await?;
+    let saved =
+        state.store.save_plan(conversation.today, &conversation.messages, &conversation.overrides(), &response).await?;
     let location = format!("/api/plans/{}", saved.id);
     let created = Created { url: format!("/p/{}", saved.id), id: saved.id };
     Ok((StatusCode::CREATED, [(LOCATION, location)], axum::Json(created)).into_response())

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_http::services::{ServeDir, ServeFile};
@@ -41,10 +41,13 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request) -> Re
         Ok(response) => {
             let mut response = response.map(Body::new);
             let status = response.status();
-            if !response.headers().contains_key(CACHE_CONTROL) {
+            let headers = response.headers_mut();
+            if !headers.contains_key(CACHE_CONTROL) {
                 let cacheable = hashed && (status.is_success() || status == StatusCode::NOT_MODIFIED);
-                response.headers_mut().insert(CACHE_CONTROL, if cacheable { IMMUTABLE } else { NO_CACHE });
+                headers.insert(CACHE_CONTROL, if cacheable { IMMUTABLE } else { NO_CACHE });
             }
+            // The same URL may be answered with its `.br` or `.gz` twin: caches must key on the encoding.
+            headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
             response
         }
         Err(e) => ApiError::Internal(format!("serving {}: {e}", dist.display())).into_response(),
@@ -66,7 +69,9 @@ pub(crate) fn is_hashed_asset(path: &str) -> bool {
 /// 503 with a page saying how to build the app (the API keeps working).
 fn not_built(dist: Option<&Path>) -> Response {
     let location = match dist {
-        Some(dir) => format!("there is no <code>index.html</code> in <code>{}</code>", escape(&dir.display().to_string())),
+        Some(dir) => {
+            format!("there is no <code>index.html</code> in <code>{}</code>", escape(&dir.display().to_string()))
+        }
         None => "no directory was given for it".to_owned(),
     };
     let page = format!(
