@@ -4,8 +4,8 @@
 //! The session is kept in `localStorage`, so a reload continues the conversation (SPEC §5).
 
 use chrono::NaiveDate;
-use planner::plan::{ResponseCurve, plan_from_history, query_for};
 use planner::performance::PerformanceSource;
+use planner::plan::{ResponseCurve, plan_from_history, query_for};
 use planner::types::{Overrides, PlanResponse};
 use serde::{Deserialize, Serialize};
 
@@ -65,8 +65,7 @@ pub fn today() -> NaiveDate {
         .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
     from_url.unwrap_or_else(|| {
         let now = js_sys::Date::new_0();
-        NaiveDate::from_ymd_opt(now.get_full_year() as i32, now.get_month() + 1, now.get_date())
-            .unwrap_or_default()
+        NaiveDate::from_ymd_opt(now.get_full_year() as i32, now.get_month() + 1, now.get_date()).unwrap_or_default()
     })
 }
 
@@ -112,6 +111,14 @@ pub async fn plan(today: NaiveDate, messages: &[String], overrides: &Overrides) 
     };
     let json = response.to_json();
     Ok(Outcome { response, json, curves, elapsed_ms: now_ms() - started })
+}
+
+/// Fetches the history a brief will need while the user answers its question, so the answer plans without
+/// a round trip. Needs the markets; the objective is already settled (defaulted when unsaid).
+pub async fn prefetch(response: &PlanResponse) {
+    if response.plan.is_none() && !response.brief.targets.countries.is_empty() {
+        let _ = History.fetch(&query_for(&response.brief)).await;
+    }
 }
 
 /// The assistant's turn after a message: the question, or a one-line summary of the plan.

@@ -161,7 +161,8 @@ impl Stack {
 
     /// The planner's answer the page shows, as `mixtape plan --json` prints it.
     pub async fn plan_json(&self) -> String {
-        let text = self.js("const e = document.getElementById('plan-json'); return e ? e.textContent : null", vec![]).await;
+        let text =
+            self.js("const e = document.getElementById('plan-json'); return e ? e.textContent : null", vec![]).await;
         text.as_str().map(str::to_owned).expect("the page shows a planner answer")
     }
 
@@ -199,6 +200,9 @@ mod tests {
     #[test]
     fn only_durations_are_zeroed() {
         let json = "{\n  \"elapsed_us\": 41,\n  \"micro_amount\": 7,\n  \"elapsed_us\": 0\n}";
-        assert_eq!(super::without_durations(json), "{\n  \"elapsed_us\": 0,\n  \"micro_amount\": 7,\n  \"elapsed_us\": 0\n}");
+        assert_eq!(
+            super::without_durations(json),
+            "{\n  \"elapsed_us\": 0,\n  \"micro_amount\": 7,\n  \"elapsed_us\": 0\n}"
+        );
     }
 }

@@ -9,7 +9,8 @@ use planner::types::{Currency, Plan};
 use crate::format;
 
 /// Bar colours, in ad-set order (CSS variables, so themes can change them).
-const SERIES: [&str; 5] = ["var(--series-1)", "var(--series-2)", "var(--series-3)", "var(--series-4)", "var(--series-5)"];
+const SERIES: [&str; 5] =
+    ["var(--series-1)", "var(--series-2)", "var(--series-3)", "var(--series-4)", "var(--series-5)"];
 
 /// One horizontal stacked bar of the budget split, with a legend.
 #[component]
@@ -139,13 +140,10 @@ pub fn Curve(
 
 /// The curve's value at `x`, linear between samples.
 fn interpolate(points: &[(i64, f64)], x: i64) -> f64 {
-    points
-        .windows(2)
-        .find(|w| w[0].0 <= x && x <= w[1].0)
-        .map_or(0.0, |w| {
-            let span = (w[1].0 - w[0].0).max(1) as f64;
-            w[0].1 + (w[1].1 - w[0].1) * (x - w[0].0) as f64 / span
-        })
+    points.windows(2).find(|w| w[0].0 <= x && x <= w[1].0).map_or(0.0, |w| {
+        let span = (w[1].0 - w[0].0).max(1) as f64;
+        w[0].1 + (w[1].1 - w[0].1) * (x - w[0].0) as f64 / span
+    })
 }
 
 #[cfg(test)]

@@ -27,8 +27,15 @@ pub enum Field {
 }
 
 impl Field {
-    const ALL: [Field; 7] =
-        [Field::Objective, Field::Budget, Field::Schedule, Field::Countries, Field::Ages, Field::Genders, Field::Formats];
+    const ALL: [Field; 7] = [
+        Field::Objective,
+        Field::Budget,
+        Field::Schedule,
+        Field::Countries,
+        Field::Ages,
+        Field::Genders,
+        Field::Formats,
+    ];
 
     fn label(self) -> &'static str {
         match self {
@@ -69,10 +76,13 @@ impl Field {
                 or(names.join(", "), "not set")
             }
             Field::Ages => or(ages_text(&t.age_ranges), "all ages"),
-            Field::Genders => or(t.genders.iter().map(|g| format::words(g.as_str())).collect::<Vec<_>>().join(", "), "all"),
-            Field::Formats => {
-                or(brief.formats.iter().map(|f| format::words(f.as_str())).collect::<Vec<_>>().join(", "), "planner's choice")
+            Field::Genders => {
+                or(t.genders.iter().map(|g| format::words(g.as_str())).collect::<Vec<_>>().join(", "), "all")
             }
+            Field::Formats => or(
+                brief.formats.iter().map(|f| format::words(f.as_str())).collect::<Vec<_>>().join(", "),
+                "planner's choice",
+            ),
         }
     }
 
@@ -150,7 +160,8 @@ pub fn parse_edit(field: Field, text: &str, brief: &Brief) -> Result<Overrides, 
         }
         Field::Schedule => {
             let (start, end) = text.split_once('/').ok_or("Pick a start and an end date.")?;
-            let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "Pick both dates.");
+            let date =
+                |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "Pick both dates.");
             o.schedule = Some(Schedule { start: date(start)?, end: date(end)? });
         }
         Field::Countries => {
@@ -166,7 +177,8 @@ pub fn parse_edit(field: Field, text: &str, brief: &Brief) -> Result<Overrides, 
             let list = tokens(text)
                 .map(|t| {
                     let (min, max) = t.split_once('-').ok_or_else(|| format!("“{t}” is not an age band like 18-24"))?;
-                    let age = |s: &str| s.trim().parse::<u8>().map_err(|_| format!("“{t}” is not an age band like 18-24"));
+                    let age =
+                        |s: &str| s.trim().parse::<u8>().map_err(|_| format!("“{t}” is not an age band like 18-24"));
                     Ok(AgeRange { min: age(min)?, max: age(max)? })
                 })
                 .collect::<Result<Vec<_>, String>>()?;
@@ -174,13 +186,20 @@ pub fn parse_edit(field: Field, text: &str, brief: &Brief) -> Result<Overrides, 
         }
         Field::Genders => {
             let list = tokens(text)
-                .map(|t| t.to_uppercase().replace([' ', '-'], "_").parse::<Gender>().map_err(|_| format!("“{t}” is not female, male or non_binary")))
+                .map(|t| {
+                    t.to_uppercase()
+                        .replace([' ', '-'], "_")
+                        .parse::<Gender>()
+                        .map_err(|_| format!("“{t}” is not female, male or non_binary"))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             o.genders = Some(list);
         }
         Field::Formats => {
             let list = tokens(text)
-                .map(|t| t.to_uppercase().parse::<AssetFormat>().map_err(|_| format!("“{t}” is not audio, video or image")))
+                .map(|t| {
+                    t.to_uppercase().parse::<AssetFormat>().map_err(|_| format!("“{t}” is not audio, video or image"))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             o.formats = Some(list);
         }
@@ -267,7 +286,8 @@ fn ChipEditor(
     on_done: Callback<Option<Overrides>>,
 ) -> impl IntoView {
     let value = RwSignal::new(field.initial(&brief));
-    let (start, end) = brief.schedule.map_or((String::new(), String::new()), |s| (s.start.to_string(), s.end.to_string()));
+    let (start, end) =
+        brief.schedule.map_or((String::new(), String::new()), |s| (s.start.to_string(), s.end.to_string()));
     let start = RwSignal::new(start);
     let end = RwSignal::new(end);
     let error = RwSignal::new(None::<String>);

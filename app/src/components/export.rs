@@ -28,7 +28,7 @@ pub fn ExportBar(
     let file = slug(&name);
     view! {
         <section class="export" aria-labelledby="export-title">
-            <h3 id="export-title" class="section-title">"Export"</h3>
+            <h3 id="export-title" class="section-title">{if response.plan.is_some() { "Export" } else { "Planner answer" }}</h3>
             <div class="export__buttons">
                 {drafts.map(|d| {
                     let file = format!("{file}-drafts.json");
@@ -79,7 +79,8 @@ fn campaign_name(r: &PlanResponse) -> String {
 }
 
 fn slug(name: &str) -> String {
-    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
 }
 
@@ -95,7 +96,8 @@ pub fn copy_to_clipboard(text: &str) {
     let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok();
     let Some(clipboard) = get(&window.navigator(), "clipboard") else { return };
     let Some(write) = get(&clipboard, "writeText").and_then(|w| w.dyn_into::<js_sys::Function>().ok()) else { return };
-    if let Ok(Ok(promise)) = write.call1(&clipboard, &JsValue::from_str(text)).map(JsCast::dyn_into::<js_sys::Promise>) {
+    if let Ok(Ok(promise)) = write.call1(&clipboard, &JsValue::from_str(text)).map(JsCast::dyn_into::<js_sys::Promise>)
+    {
         // A refusal (no permission) is fine: the link is on screen.
         spawn_local(async move {
             let _ = wasm_bindgen_futures::JsFuture::from(promise).await;

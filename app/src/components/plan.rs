@@ -43,7 +43,8 @@ pub fn BriefSummary(
     }
 }
 
-/// The plan: totals, split, ad sets, curves, trace and exports (the trace also while there is no plan yet).
+/// The plan: totals, split, ad sets, curves, trace and exports (the trace and the planner's raw answer also
+/// while there is no plan yet).
 #[component]
 pub fn PlanBody(
     /// The planner's answer.
@@ -65,12 +66,13 @@ pub fn PlanBody(
 ) -> impl IntoView {
     let trace = response.trace.clone();
     let plan = response.plan.clone();
-    let export = plan.is_some().then(|| match (on_share, shared) {
-        (Some(on_share), Some(shared)) => {
-            view! { <ExportBar response=response.clone() json=json.clone() on_share=on_share shared=shared /> }.into_any()
+    let export = match (on_share, shared, plan.is_some()) {
+        (Some(on_share), Some(shared), true) => {
+            view! { <ExportBar response=response.clone() json=json.clone() on_share=on_share shared=shared /> }
+                .into_any()
         }
         _ => view! { <ExportBar response=response.clone() json=json.clone() /> }.into_any(),
-    });
+    };
     view! {
         {plan.map(|plan| {
             let currency = plan.totals.budget.currency;

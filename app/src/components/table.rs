@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use planner::plan::describe;
-use planner::taxonomy::markets;
 use planner::types::{Plan, Totals};
 
 use crate::format;
@@ -38,12 +37,15 @@ pub fn PlanTotals(
     }
 }
 
-/// One row per ad set.
+/// One row per ad set: its numbers, and under its name the planner's reason and the evidence behind it.
 #[component]
 pub fn AdSetTable(
     /// The plan.
     plan: Plan,
 ) -> impl IntoView {
+    // Reach and impressions have their own columns; any other result (clicks, streams, installs…) gets one.
+    let result = plan.totals.result_name.clone();
+    let result_column = (result != "reach" && result != "impressions").then(|| format::words(&result));
     view! {
         <div class="table-scroll" role="region" aria-label="Ad sets" tabindex="0">
             <table class="ad-sets">
@@ -55,8 +57,7 @@ pub fn AdSetTable(
                         <th scope="col">"Max CPM bid"</th>
                         <th scope="col">"Impressions"</th>
                         <th scope="col">"Reach"</th>
-                        <th scope="col">"Results"</th>
-                        <th scope="col">"Evidence"</th>
+                        {result_column.clone().map(|name| view! { <th scope="col">{name}</th> })}
                     </tr>
                 </thead>
                 <tbody>
@@ -65,32 +66,33 @@ pub fn AdSetTable(
                         .into_iter()
                         .map(|a| {
                             let f = &a.forecast;
-                            let placements =
-                                a.placements.iter().map(|p| format::words(p.as_str())).collect::<Vec<_>>().join(" + ");
                             let evidence = format!(
-                                "{} comparable · median CPM {} · {:.0}% delivered",
+                                "Evidence: {} comparable campaigns · median CPM {} · {:.0}% of budgets delivered",
                                 a.evidence.comparable_campaigns,
-                                describe::exact_money(a.evidence.median_cpm.micro_amount, a.evidence.median_cpm.currency),
+                                describe::money(a.evidence.median_cpm.micro_amount, a.evidence.median_cpm.currency),
                                 f64::from(a.evidence.median_delivery_rate_permille) / 10.0
                             );
+                            let results = result_column.clone().map(|name| {
+                                // An ad set on a substitute objective counts its own result; say which.
+                                let cell = if f.result_name == result {
+                                    format::range(&f.results)
+                                } else {
+                                    format!("{} {}", format::range(&f.results), f.result_name)
+                                };
+                                view! { <td class="num" data-label=name>{cell}</td> }
+                            });
                             view! {
                                 <tr>
                                     <th scope="row">
                                         <span class="ad-sets__name">{a.name.clone()}</span>
-                                        <span class="ad-sets__meta">
-                                            {markets::market(a.country).name}" · "{format::words(a.asset_format.as_str())}" · "
-                                            {placements}" · "{format::words(a.objective.as_str())}
-                                        </span>
                                         <span class="ad-sets__reason">{a.reason.clone()}</span>
+                                        <span class="ad-sets__evidence">{evidence}</span>
                                     </th>
                                     <td class="num" data-label="Budget">{format::budget(&a.budget)}</td>
-                                    <td class="num" data-label="Max CPM bid">{describe::exact_money(a.bid_micro_amount, a.budget.currency)}</td>
+                                    <td class="num" data-label="Max CPM bid">{describe::money(a.bid_micro_amount, a.budget.currency)}</td>
                                     <td class="num" data-label="Impressions">{format::range(&f.impressions)}</td>
                                     <td class="num" data-label="Reach">{format::range(&f.reach)}</td>
-                                    <td class="num" data-label="Results">
-                                        {format::range(&f.results)}" "<span class="unit">{f.result_name.clone()}</span>
-                                    </td>
-                                    <td class="ad-sets__evidence" data-label="Evidence">{evidence}</td>
+                                    {results}
                                 </tr>
                             }
                         })

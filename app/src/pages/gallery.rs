@@ -56,7 +56,8 @@ pub fn GalleryPage() -> impl IntoView {
     let budget = RwSignal::new(response.brief.budget);
     let anchor = Signal::stored(response.brief.budget);
     let edits = RwSignal::new(Vec::<String>::new());
-    let log_edit = Callback::new(move |o: Overrides| edits.update(|e| e.push(serde_json::to_string(&o).unwrap_or_default())));
+    let log_edit =
+        Callback::new(move |o: Overrides| edits.update(|e| e.push(serde_json::to_string(&o).unwrap_or_default())));
     let mut question = response.clone();
     question.plan = None;
     question.question = Some("What's the total budget, and in which currency?".to_owned());

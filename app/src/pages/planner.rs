@@ -58,20 +58,23 @@ pub fn PlannerPage() -> impl IntoView {
                 return;
             }
             busy.set(false);
-            let reply = match result {
+            let (reply, planned) = match result {
                 Ok(o) => {
                     if cause != Cause::Quiet || anchor.get_untracked().is_none() {
                         anchor.set(o.response.brief.budget);
                     }
-                    let reply = session::reply(&o.response);
-                    outcome.set(Some(Arc::new(o)));
-                    reply
+                    let o = Arc::new(o);
+                    outcome.set(Some(Arc::clone(&o)));
+                    (session::reply(&o.response), Some(o))
                 }
-                Err(e) => format!("Sorry, I could not plan that: {e}."),
+                Err(e) => (format!("Sorry, I could not plan that: {e}."), None),
             };
             if cause == Cause::Message {
                 session.update(|s| s.turns.push(Turn { user: false, text: reply }));
                 session::persist(&session.get_untracked());
+            }
+            if let Some(o) = planned {
+                session::prefetch(&o.response).await;
             }
         });
     };
