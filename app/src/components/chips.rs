@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 use planner::taxonomy::markets;
-use planner::types::{AgeRange, AssetFormat, Brief, Budget, Country, Gender, Objective, Overrides, Schedule};
+use planner::types::{
+    AgeRange, AssetFormat, Brief, Budget, BudgetType, Country, Currency, Gender, Objective, Overrides, Schedule,
+};
 
 use crate::format;
 
@@ -155,7 +157,9 @@ pub fn parse_edit(field: Field, text: &str, brief: &Brief) -> Result<Overrides, 
         }
         Field::Budget => {
             let micros = parse_amount(text).ok_or_else(|| format!("“{text}” is not an amount like 50000"))?;
-            let Some(current) = brief.budget else { return Err("Say the budget in the chat first.".to_owned()) };
+            // Without a budget yet, the amount is a lifetime budget in the first market's currency.
+            let currency = brief.targets.countries.first().map_or(Currency::Usd, |c| markets::market(*c).currency);
+            let current = brief.budget.unwrap_or(Budget { micro_amount: 0, currency, kind: BudgetType::Lifetime });
             o.budget = Some(Budget { micro_amount: micros, ..current });
         }
         Field::Schedule => {
@@ -367,7 +371,7 @@ fn ChipEditor(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use planner::types::{BudgetType, Currency, Targets};
+    use planner::types::Targets;
 
     fn brief() -> Brief {
         Brief {
@@ -398,6 +402,13 @@ mod tests {
         let markets = parse_edit(Field::Countries, "br, Mexico", &b).expect("markets");
         assert_eq!(markets.countries, Some(vec![Country::Br, Country::Mx]));
         assert!(parse_edit(Field::Countries, "Atlantis", &b).is_err());
+        let unbudgeted = Brief {
+            budget: None,
+            targets: Targets { countries: vec![Country::Mx], ..Targets::default() },
+            ..b.clone()
+        };
+        let first = parse_edit(Field::Budget, "80000", &unbudgeted).expect("a first budget");
+        assert_eq!(first.budget.map(|x| (x.currency, x.kind)), Some((Currency::Mxn, BudgetType::Lifetime)));
         assert_eq!(parse_edit(Field::Ages, "", &b).map(|o| o.age_ranges), Ok(Some(Vec::new())));
         assert!(parse_edit(Field::Ages, "25-18", &b).is_err(), "upside-down bands are refused");
         assert_eq!(parse_edit(Field::Genders, "non-binary", &b).map(|o| o.genders), Ok(Some(vec![Gender::NonBinary])));
