@@ -14,6 +14,7 @@
 
 pub mod agents;
 pub mod conversation;
+pub mod llm;
 pub mod performance;
 pub mod plan;
 pub mod taxonomy;
