@@ -23,4 +23,4 @@ pub mod types;
 
 mod pipeline;
 
-pub use pipeline::{Clock, MAX_MESSAGE_CHARS, NoClock, PlanError, check_messages, run, run_with};
+pub use pipeline::{Assist, Clock, MAX_MESSAGE_CHARS, NoClock, PlanError, check_messages, run, run_assisted, run_with};

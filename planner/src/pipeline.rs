@@ -4,13 +4,19 @@
 
 use chrono::NaiveDate;
 use futures::future::OptionFuture;
+use serde_json::Value;
 
 use crate::agents::audience::AudienceResolver;
+use crate::agents::audience::AudienceUpdate;
 use crate::agents::budget::BudgetResolver;
 use crate::agents::goal::GoalResolver;
+use crate::agents::goal::GoalUpdate;
 use crate::agents::schedule::ScheduleResolver;
-use crate::agents::{Message, Resolution, Resolver, router};
+use crate::agents::{ListEdit, Message, Resolution, Resolver, router};
 use crate::conversation::State;
+use crate::llm::assist::{self, Slot};
+use crate::llm::tools::{Local, Tools};
+use crate::llm::{Model, ModelError, NoModel};
 use crate::performance::PerformanceSource;
 use crate::plan;
 use crate::types::{Overrides, PlanResponse, Source, TraceEntry};
@@ -86,12 +92,45 @@ pub async fn run_with<S: PerformanceSource, C: Clock>(
     source: &S,
     clock: &C,
 ) -> Result<PlanResponse, PlanError> {
+    run_assisted(today, messages, edits, source, clock, None::<Assist<'_, NoModel, Local>>).await
+}
+
+/// A language model, and the tools that ground it, for what the rules leave unread.
+#[derive(Debug)]
+pub struct Assist<'a, M, T> {
+    /// The model.
+    pub model: &'a M,
+    /// Its tools.
+    pub tools: &'a T,
+}
+
+// Two references: copyable whatever `M` and `T` are (a derive would demand `M: Copy`).
+impl<M, T> Clone for Assist<'_, M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, T> Copy for Assist<'_, M, T> {}
+
+/// [`run_with`], asking a model about every slot whose rules left part of a message unread. The model
+/// calls of one turn run concurrently; when every slot resolves by rules no call is made; when the model
+/// fails, the rules' answer stands and the assumptions say so.
+pub async fn run_assisted<S: PerformanceSource, C: Clock, M: Model, T: Tools>(
+    today: NaiveDate,
+    messages: &[String],
+    edits: &Overrides,
+    source: &S,
+    clock: &C,
+    assist: Option<Assist<'_, M, T>>,
+) -> Result<PlanResponse, PlanError> {
     check_messages(messages)?;
     if let Some(problem) = edits.problem() {
         return Err(PlanError::InvalidOverrides(problem));
     }
     let mut state = State::default();
     let mut trace = Vec::new();
+    let mut model_failure = None;
     for (turn, text) in messages.iter().enumerate() {
         let message = Message::new(text, today);
         let started = clock.now_us();
@@ -99,27 +138,78 @@ pub async fn run_with<S: PerformanceSource, C: Clock>(
         trace.push(entry("router", turn, clock.now_us().saturating_sub(started), route.describe()));
 
         // The four resolvers run concurrently; each times itself.
-        let (goal, audience, budget, schedule) = futures::join!(
+        let (mut goal, mut audience, mut budget, mut schedule) = futures::join!(
             timed(route.goal, &GoalResolver, &message, clock),
             timed(route.audience, &AudienceResolver, &message, clock),
             timed(route.budget, &BudgetResolver, &message, clock),
             timed(route.schedule, &ScheduleResolver, &message, clock),
         );
-        if let Some((r, us)) = goal {
+        for (slot, r) in [
+            (Slot::Goal, goal.as_ref().map(|(r, us)| resolver_entry::<GoalResolver, _>(turn, *us, r))),
+            (Slot::Audience, audience.as_ref().map(|(r, us)| resolver_entry::<AudienceResolver, _>(turn, *us, r))),
+            (Slot::Budget, budget.as_ref().map(|(r, us)| resolver_entry::<BudgetResolver, _>(turn, *us, r))),
+            (Slot::Schedule, schedule.as_ref().map(|(r, us)| resolver_entry::<ScheduleResolver, _>(turn, *us, r))),
+        ] {
+            debug_assert_eq!(r.as_ref().map_or(slot.name(), |e| e.agent.as_str()), slot.name());
+            trace.extend(r);
+        }
+
+        if let Some(assist) = assist {
+            // Only slots whose rules left something unread go to the model, all at once.
+            let unread = |unparsed: Option<&Vec<String>>| unparsed.filter(|u| !u.is_empty()).cloned();
+            let ask = |slot: Slot, unread: Option<Vec<String>>| {
+                OptionFuture::from(unread.map(|u| timed_ask(assist, slot, text, today, u, clock)))
+            };
+            let (g, a, b, s) = futures::join!(
+                ask(Slot::Goal, unread(goal.as_ref().map(|(r, _)| &r.unparsed))),
+                ask(Slot::Audience, unread(audience.as_ref().map(|(r, _)| &r.unparsed))),
+                ask(Slot::Budget, unread(budget.as_ref().map(|(r, _)| &r.unparsed))),
+                ask(Slot::Schedule, unread(schedule.as_ref().map(|(r, _)| &r.unparsed))),
+            );
+            let mut note =
+                |slot: Slot, answer: &Result<Value, ModelError>, us: u64, checked: (Vec<String>, Vec<String>)| {
+                    trace.push(model_entry(slot, turn, us, answer, checked));
+                    if let Err(e) = answer {
+                        model_failure.get_or_insert_with(|| e.0.clone());
+                    }
+                };
+            if let (Some((answer, us)), Some((rules, _))) = (g, goal.as_mut()) {
+                let checked = answer.as_ref().map(assist::check_goal).unwrap_or_default();
+                fill_goal(&mut rules.value, checked.update);
+                note(Slot::Goal, &answer, us, (checked.accepted, checked.dropped));
+            }
+            if let (Some((answer, us)), Some((rules, _))) = (a, audience.as_mut()) {
+                let checked = answer.as_ref().map(assist::check_audience).unwrap_or_default();
+                fill_audience(&mut rules.value, checked.update);
+                note(Slot::Audience, &answer, us, (checked.accepted, checked.dropped));
+            }
+            if let (Some((answer, us)), Some((rules, _))) = (b, budget.as_mut()) {
+                let checked = answer.as_ref().map(|v| assist::check_budget(v, &message)).unwrap_or_default();
+                rules.value.amount = rules.value.amount.or(checked.update.amount);
+                rules.value.currency = rules.value.currency.or(checked.update.currency);
+                note(Slot::Budget, &answer, us, (checked.accepted, checked.dropped));
+            }
+            if let (Some((answer, us)), Some((rules, _))) = (s, schedule.as_mut()) {
+                let checked = answer.as_ref().map(|v| assist::check_schedule(v, today)).unwrap_or_default();
+                let r = &mut rules.value;
+                if r.schedule.is_none() && r.start.is_none() && r.span.is_none() {
+                    *r = checked.update;
+                }
+                note(Slot::Schedule, &answer, us, (checked.accepted, checked.dropped));
+            }
+        }
+
+        if let Some((r, _)) = goal {
             state.apply_goal(&r.value);
-            trace.push(resolver_entry::<GoalResolver, _>(turn, us, &r));
         }
-        if let Some((r, us)) = audience {
+        if let Some((r, _)) = audience {
             state.apply_audience(&r.value);
-            trace.push(resolver_entry::<AudienceResolver, _>(turn, us, &r));
         }
-        if let Some((r, us)) = budget {
+        if let Some((r, _)) = budget {
             state.apply_budget(&r.value);
-            trace.push(resolver_entry::<BudgetResolver, _>(turn, us, &r));
         }
-        if let Some((r, us)) = schedule {
+        if let Some((r, _)) = schedule {
             state.apply_schedule(&r.value, today);
-            trace.push(resolver_entry::<ScheduleResolver, _>(turn, us, &r));
         }
     }
     let last = messages.len() - 1;
@@ -131,10 +221,14 @@ pub async fn run_with<S: PerformanceSource, C: Clock>(
     let note = if edited.is_empty() { missing_note } else { format!("{missing_note}; edited: {}", edited.join(", ")) };
     trace.push(entry("conversation", last, clock.now_us().saturating_sub(started), note));
 
+    let mut assumptions = resolved.assumptions;
+    if let Some(why) = model_failure {
+        assumptions.push(format!("The language model could not help ({why}), so this answer uses the rules alone."));
+    }
     let mut response = PlanResponse {
         brief: resolved.brief,
         missing: resolved.missing,
-        assumptions: resolved.assumptions,
+        assumptions,
         question: resolved.question,
         plan: None,
         trace,
@@ -169,6 +263,66 @@ async fn timed<R: Resolver, C: Clock>(
         (r, clock.now_us().saturating_sub(started))
     }))
     .await
+}
+
+/// Asks the model about one slot, timing it with the caller's clock.
+async fn timed_ask<M: Model, T: Tools, C: Clock>(
+    assist: Assist<'_, M, T>,
+    slot: Slot,
+    text: &str,
+    today: NaiveDate,
+    unread: Vec<String>,
+    clock: &C,
+) -> (Result<Value, ModelError>, u64) {
+    let started = clock.now_us();
+    let answer = assist::ask(assist.model, assist.tools, slot, text, today, &unread).await;
+    (answer, clock.now_us().saturating_sub(started))
+}
+
+/// The model fills only what the rules left empty.
+fn fill_goal(rules: &mut GoalUpdate, model: GoalUpdate) {
+    rules.objective = rules.objective.or(model.objective);
+    rules.category = rules.category.or(model.category);
+    if rules.formats.is_keep() {
+        rules.formats = model.formats;
+    }
+    if rules.placements.is_keep() {
+        rules.placements = model.placements;
+    }
+}
+
+/// The model fills only the lists the rules left untouched.
+fn fill_audience(rules: &mut AudienceUpdate, model: AudienceUpdate) {
+    fn fill<T: Clone + PartialEq>(rules: &mut ListEdit<T>, model: ListEdit<T>) {
+        if rules.is_keep() {
+            *rules = model;
+        }
+    }
+    fill(&mut rules.countries, model.countries);
+    fill(&mut rules.cities, model.cities);
+    fill(&mut rules.age_ranges, model.age_ranges);
+    fill(&mut rules.genders, model.genders);
+    fill(&mut rules.platforms, model.platforms);
+    fill(&mut rules.interests, model.interests);
+    fill(&mut rules.genres, model.genres);
+    fill(&mut rules.podcast_topics, model.podcast_topics);
+}
+
+/// The trace line of a model call: which prompt, what was accepted, and what was dropped and why.
+fn model_entry(
+    slot: Slot,
+    turn: usize,
+    elapsed_us: u64,
+    answer: &Result<Value, ModelError>,
+    (accepted, dropped): (Vec<String>, Vec<String>),
+) -> TraceEntry {
+    let version = slot.prompt().version;
+    let note = match answer {
+        Err(e) => format!("model failed: {}", e.0),
+        Ok(_) if accepted.is_empty() => format!("model (prompt v{version}): nothing usable"),
+        Ok(_) => format!("model (prompt v{version}): {}", accepted.join(", ")),
+    };
+    TraceEntry { source: Source::Llm, unparsed: dropped, ..entry(slot.name(), turn, elapsed_us, note) }
 }
 
 fn entry(agent: &str, turn: usize, elapsed_us: u64, note: String) -> TraceEntry {

@@ -181,7 +181,7 @@ pub struct Decimal {
 
 impl Decimal {
     /// Micro-units of `self × multiplier`, rounded to the nearest micro-unit; 0 when out of range.
-    fn scaled(self, multiplier: i128) -> i64 {
+    pub fn scaled(self, multiplier: i128) -> i64 {
         let den = 10i128.pow(self.scale.min(30));
         let num = self.mantissa.saturating_mul(multiplier).saturating_mul(1_000_000);
         i64::try_from((2 * num + den) / (2 * den)).unwrap_or(0)

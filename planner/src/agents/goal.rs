@@ -11,7 +11,7 @@ use crate::text;
 use crate::types::{AssetFormat, Objective, Placement};
 
 /// What a message says about the goal and the creative.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GoalUpdate {
     /// The objective the message states, if any.
     pub objective: Option<Objective>,

@@ -108,9 +108,10 @@ pub trait Resolver {
 }
 
 /// How a message changes a list slot (SPEC §2, multi-turn).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum ListEdit<T> {
     /// The message says nothing about this list.
+    #[default]
     Keep,
     /// A plain new value: replaces the list.
     Replace(Vec<T>),

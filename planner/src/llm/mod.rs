@@ -8,6 +8,9 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod assist;
+pub mod tools;
+
 /// Who wrote a message of the conversation with the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -143,4 +146,14 @@ pub struct ModelError(pub String);
 pub trait Model {
     /// One round trip.
     fn generate(&self, request: &ModelRequest) -> impl Future<Output = Result<ModelResponse, ModelError>>;
+}
+
+/// No model: every call fails. The type of "rules only".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoModel;
+
+impl Model for NoModel {
+    async fn generate(&self, _: &ModelRequest) -> Result<ModelResponse, ModelError> {
+        Err(ModelError("no language model is configured".to_owned()))
+    }
 }
