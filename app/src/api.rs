@@ -1,5 +1,6 @@
 //! All of the app's HTTP, in one place: the history the planner reads (`/api/performance`, cached for the
-//! session), and saving and loading shared plans (`/api/plans`). Everything else runs in the browser.
+//! session), the language model behind the server's proxy and the tools that ground it (`/api/llm/*`,
+//! `/api/tools/*`), and saving and loading shared plans (`/api/plans`). Everything else runs in the browser.
 //!
 //! Errors from the server arrive as `{"error": {"code", "message"}}`; [`ApiError`] carries the message.
 
@@ -9,6 +10,9 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use gloo_net::http::{Request, Response};
+use planner::llm::assist::Slot;
+use planner::llm::tools::Tools;
+use planner::llm::{Model, ModelError, ModelRequest, ModelResponse};
 use planner::performance::{PerformanceAnswer, PerformanceQuery, PerformanceSource, SourceError};
 use planner::types::{Overrides, PlanResponse};
 use serde::de::DeserializeOwned;
@@ -125,4 +129,88 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
         Ok(body) => ApiError(body.error.message),
         Err(_) => ApiError(format!("the server answered {status}")),
     })
+}
+
+/// The language model the server's proxy is configured with (never its key).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct LlmStatus {
+    /// Whether a provider is configured.
+    #[serde(default)]
+    pub configured: bool,
+    /// `gemini`, `vertex` or `openai`.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// The model's name.
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+/// Which model the server offers; rules only when it offers none or cannot be asked.
+pub async fn llm_status() -> LlmStatus {
+    match Request::get("/api/llm/status").send().await {
+        Ok(response) => read(response).await.unwrap_or_default(),
+        Err(_) => LlmStatus::default(),
+    }
+}
+
+/// The model behind the server's proxy. Calls `on_progress` with the resolvers waiting on it, as calls
+/// start and finish, so the page can show what is in flight.
+pub struct ProxyModel<F: Fn(Vec<&'static str>)> {
+    waiting: RefCell<Vec<&'static str>>,
+    on_progress: F,
+}
+
+impl<F: Fn(Vec<&'static str>)> ProxyModel<F> {
+    /// A proxy model reporting progress to `on_progress`.
+    pub fn new(on_progress: F) -> Self {
+        ProxyModel { waiting: RefCell::default(), on_progress }
+    }
+
+    fn report(&self, change: impl FnOnce(&mut Vec<&'static str>)) {
+        let now = {
+            let mut waiting = self.waiting.borrow_mut();
+            change(&mut waiting);
+            waiting.clone()
+        };
+        (self.on_progress)(now);
+    }
+}
+
+thread_local! {
+    /// Model answers by request, for the page's lifetime: re-planning after a slider move or a chip edit
+    /// asks the same questions, and must neither wait nor pay for them again (nor get a different answer).
+    static ANSWERS: RefCell<HashMap<String, ModelResponse>> = RefCell::default();
+}
+
+impl<F: Fn(Vec<&'static str>)> Model for ProxyModel<F> {
+    async fn generate(&self, request: &ModelRequest) -> Result<ModelResponse, ModelError> {
+        let key = serde_json::to_string(request).map_err(|e| ModelError(e.to_string()))?;
+        if let Some(answer) = ANSWERS.with(|cache| cache.borrow().get(&key).cloned()) {
+            return Ok(answer);
+        }
+        let agent = Slot::ALL.into_iter().find(|s| s.prompt().text == request.system).map_or("model", Slot::name);
+        self.report(|w| w.push(agent));
+        let answer: Result<ModelResponse, ModelError> =
+            post("/api/llm/generate", request).await.map_err(|ApiError(message)| ModelError(message));
+        if let Ok(answer) = &answer {
+            ANSWERS.with(|cache| cache.borrow_mut().insert(key, answer.clone()));
+        }
+        self.report(|w| {
+            if let Some(i) = w.iter().position(|a| *a == agent) {
+                w.remove(i);
+            }
+        });
+        answer
+    }
+}
+
+/// The model's tools, served by the server (`/api/tools/{name}`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ServerTools;
+
+impl Tools for ServerTools {
+    async fn call(&self, name: &str, args: &serde_json::Value) -> Result<serde_json::Value, ModelError> {
+        let url = format!("/api/tools/{}", js_sys::encode_uri_component(name));
+        post(&url, args).await.map_err(|ApiError(message)| ModelError(message))
+    }
 }

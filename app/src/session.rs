@@ -4,12 +4,14 @@
 //! The session is kept in `localStorage`, so a reload continues the conversation (SPEC §5).
 
 use chrono::NaiveDate;
+use planner::Assist;
+use planner::llm::Model;
 use planner::performance::PerformanceSource;
 use planner::plan::{ResponseCurve, plan_from_history, query_for};
 use planner::types::{Overrides, PlanResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::api::History;
+use crate::api::{History, ServerTools};
 use crate::format;
 
 /// One turn of the chat.
@@ -97,10 +99,18 @@ pub struct Outcome {
 }
 
 /// Plans the conversation in the page. History is fetched once per markets and objectives, then cached.
-pub async fn plan(today: NaiveDate, messages: &[String], overrides: &Overrides) -> Result<Outcome, String> {
+/// With a model (the server's proxy), slots the rules leave unread are asked about, concurrently.
+pub async fn plan<M: Model>(
+    today: NaiveDate,
+    messages: &[String],
+    overrides: &Overrides,
+    model: Option<&M>,
+) -> Result<Outcome, String> {
     let started = now_ms();
-    let response =
-        planner::run_with(today, messages, overrides, &History, &BrowserClock).await.map_err(|e| e.to_string())?;
+    let assist = model.map(|model| Assist { model, tools: &ServerTools });
+    let response = planner::run_assisted(today, messages, overrides, &History, &BrowserClock, assist)
+        .await
+        .map_err(|e| e.to_string())?;
     let curves = match &response.plan {
         // Served from the cache the planner just filled: no second request.
         Some(_) => match History.fetch(&query_for(&response.brief)).await {

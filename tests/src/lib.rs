@@ -6,6 +6,7 @@
 //! locally and fail under `CI=true` (scripts/test builds the app and installs the browser first).
 
 use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -81,7 +82,9 @@ impl Stack {
         tokio::spawn(server::http::serve(listener, server::http::AppState::new(store, Some(dist))));
 
         let port = StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        // Its own process group, so that a failed test can stop Chromium with it (see `Drop`).
         let driver = Command::new(chromedriver)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -166,17 +169,19 @@ impl Stack {
         text.as_str().map(str::to_owned).expect("the page shows a planner answer")
     }
 
-    /// Ends the browser session and stops chromedriver.
-    pub async fn close(mut self) {
+    /// Ends the browser session; dropping the stack then stops chromedriver.
+    pub async fn close(self) {
         let _ = self.browser.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
+        // After a panic the session was never closed: stop chromedriver's whole group, browser included.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }
 

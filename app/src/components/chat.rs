@@ -14,6 +14,9 @@ pub fn ChatLog(
     /// Whether the assistant is working on a reply.
     #[prop(into)]
     busy: Signal<bool>,
+    /// Resolvers waiting on the language model while the reply is computed.
+    #[prop(optional, into)]
+    waiting: Signal<Vec<&'static str>>,
 ) -> impl IntoView {
     view! {
         <ol class="chat-log" role="log" aria-live="polite" aria-label="Conversation" aria-busy=move || busy.get().to_string()>
@@ -47,7 +50,12 @@ pub fn ChatLog(
                     .into_any()
             }}
             <Show when=move || busy.get()>
-                <li class="chat-turn chat-turn--assistant chat-turn--busy">"Planning…"</li>
+                <li class="chat-turn chat-turn--assistant chat-turn--busy">
+                    {move || match waiting.get().as_slice() {
+                        [] => "Planning…".to_owned(),
+                        agents => format!("Planning… asking the model about the {}", crate::format::list(agents)),
+                    }}
+                </li>
             </Show>
         </ol>
     }

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use planner::llm::NoModel;
 use planner::types::{Budget, Overrides};
 
-use crate::api::{self, Conversation};
+use crate::api::{self, Conversation, LlmStatus, ProxyModel};
 use crate::components::chat::{ChatLog, Composer};
 use crate::components::export::copy_to_clipboard;
 use crate::components::plan::{BriefSummary, PlanBody};
@@ -35,6 +36,10 @@ pub fn PlannerPage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let anchor = RwSignal::new(None::<Budget>);
     let shared = RwSignal::new(None::<Result<String, String>>);
+    // The model the server offers, if any: asked about what the rules leave unread.
+    let llm = RwSignal::new(None::<LlmStatus>);
+    // Resolvers waiting on the model right now, shown while a reply is being computed.
+    let waiting = RwSignal::new(Vec::<&'static str>::new());
     // Only the latest re-plan may land: a slow one must not overwrite a newer answer.
     let generation = StoredValue::new(0_u64);
 
@@ -53,7 +58,13 @@ pub fn PlannerPage() -> impl IntoView {
             busy.set(true);
         }
         spawn_local(async move {
-            let result = session::plan(today, &messages, &s.overrides).await;
+            let result = if llm.get_untracked().is_some_and(|l| l.configured) {
+                let model = ProxyModel::new(move |agents| waiting.set(agents));
+                session::plan(today, &messages, &s.overrides, Some(&model)).await
+            } else {
+                session::plan(today, &messages, &s.overrides, None::<&NoModel>).await
+            };
+            waiting.set(Vec::new());
             if generation.get_value() != ticket {
                 return;
             }
@@ -78,7 +89,10 @@ pub fn PlannerPage() -> impl IntoView {
             }
         });
     };
-    replan(Cause::Quiet);
+    spawn_local(async move {
+        llm.set(Some(api::llm_status().await));
+        replan(Cause::Quiet);
+    });
 
     let on_send = Callback::new(move |text: String| {
         session.update(|s| s.turns.push(Turn { user: true, text }));
@@ -116,11 +130,21 @@ pub fn PlannerPage() -> impl IntoView {
         <header class="topbar">
             <a class="topbar__brand" href="/">"Mixtape"</a>
             <span class="topbar__date">"Planning as of "{format::day(today)}</span>
+            <span class="topbar__model" title="What resolves the brief">
+                {move || match llm.get() {
+                    Some(LlmStatus { configured: true, provider, model }) => format!(
+                        "Rules + {} {}",
+                        provider.unwrap_or_default(),
+                        model.unwrap_or_default()
+                    ),
+                    _ => "Rules only".to_owned(),
+                }}
+            </span>
             <button type="button" class="button button--small" on:click=start_over>"New plan"</button>
         </header>
         <main class="workspace">
             <section class="workspace__chat" aria-label="Chat">
-                <ChatLog turns=turns busy=busy />
+                <ChatLog turns=turns busy=busy waiting=waiting />
                 <Composer on_send=on_send busy=busy />
             </section>
             <section class="workspace__plan" aria-label="Plan" id="plan-panel">
