@@ -7,8 +7,11 @@
 //!   [`PerformanceQuery`](planner::performance::PerformanceQuery).
 //! - [`seed`]: [`seed::seed`] generates a deterministic synthetic history from a seed, calibrated to public
 //!   benchmarks; [`seed::truth`] holds the market's true response model, which the planner never reads.
-//! - [`http`]: [`http::app`] is the JSON API (`/api/plan`, `/api/plans`, `/api/performance`, `/healthz`) and
-//!   the built web app; [`http::serve`] runs it until Ctrl-C or SIGTERM.
+//! - [`http`]: [`http::app`] is the JSON API (`/api/plan`, `/api/plans`, `/api/performance`, `/healthz`,
+//!   the model proxy's `/api/llm/*`) and the built web app; [`http::serve`] runs it until Ctrl-C or SIGTERM.
+//! - [`llm`]: the language-model proxy — [`llm::Config::from_env`] reads which provider (none: rules
+//!   only), [`llm::Proxy`] calls it (Gemini API, Vertex AI or an OpenAI-compatible server) with retries,
+//!   and implements the planner's [`Model`](planner::llm::Model).
 //! - [`plan_json`] and [`WallClock`] are shared by the CLI and the server, so `mixtape plan --json` and
 //!   `/api/plan` answer the same conversation with the same bytes (trace durations apart).
 //!
@@ -20,6 +23,7 @@ use std::time::Instant;
 use planner::types::PlanResponse;
 
 pub mod http;
+pub mod llm;
 pub mod seed;
 pub mod store;
 
@@ -52,6 +56,9 @@ pub enum Error {
     /// Seeding was asked of a store that already holds history.
     #[error("the store already holds history; seeding only fills an empty store")]
     AlreadySeeded,
+    /// The language-model configuration cannot be used (`MIXTAPE_LLM_*`, keys, credentials files).
+    #[error("language model configuration: {0}")]
+    LlmConfig(#[from] llm::ConfigError),
     /// The HTTP server stopped on an I/O error.
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),

@@ -1,17 +1,22 @@
 //! `mixtape`: the command line. `plan` answers a conversation exactly as SPEC §3 describes, `seed` fills the
 //! historical store with the synthetic market, `serve` runs the JSON API and the web app
 //! ([`server::http`]). Errors are one line on stderr and a non-zero exit.
+//!
+//! `plan` and `serve` read the language-model configuration (`MIXTAPE_LLM_*`, see `docs/llm.md`) the same
+//! way, through [`language_model`]: an invalid one stops them before anything else; none means rules only.
 
 mod table;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use server::WallClock;
 use server::http::AppState;
+use server::llm::{self, Proxy};
 use server::seed::{self, SeedOptions};
 use server::store::{self, Store};
 
@@ -88,6 +93,8 @@ enum CliError {
     Store(#[from] server::Error),
     #[error(transparent)]
     Plan(#[from] planner::PlanError),
+    #[error("language model configuration: {0}")]
+    Llm(#[from] llm::ConfigError),
     #[error("could not listen on {addr}: {source}")]
     Listen { addr: String, source: std::io::Error },
 }
@@ -134,6 +141,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
             // Refuse oversized input before touching the store.
             planner::check_messages(&messages)?;
+            // Checked here so that a wrong setting fails the same way as for `serve`; the proxy is what
+            // the planner's model-backed resolvers call.
+            let _llm = language_model()?;
             let store = open_seeded(&url).await?;
             let clock = WallClock::new();
             let response = planner::run(today, &messages, &store, &clock).await?;
@@ -161,6 +171,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             store.close().await;
         }
         Command::Serve { addr, dist } => {
+            let llm = language_model()?;
             let dist = dist
                 .or_else(|| std::env::var_os("MIXTAPE_DIST").filter(|d| !d.is_empty()).map(PathBuf::from))
                 .unwrap_or_else(|| PathBuf::from("dist"));
@@ -175,12 +186,30 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     dist.display()
                 );
             }
+            let mut state = AppState::new(store.clone(), Some(dist));
+            match llm {
+                Some(proxy) => {
+                    eprintln!("Language model: {}.", proxy.config().describe());
+                    state = state.with_llm(proxy);
+                }
+                None => eprintln!(
+                    "Language model: none, rules only (set MIXTAPE_LLM_PROVIDER to use one; see docs/llm.md)."
+                ),
+            }
             println!("Mixtape is serving on http://{bound}/ — open it in a browser.");
-            server::http::serve(listener, AppState::new(store.clone(), Some(dist))).await?;
+            server::http::serve(listener, state).await?;
             store.close().await;
         }
     }
     Ok(())
+}
+
+/// The language model the environment configures, or `None` for rules only.
+fn language_model() -> Result<Option<Arc<Proxy>>, CliError> {
+    match llm::Config::from_env()? {
+        Some(config) => Ok(Some(Arc::new(Proxy::new(config)?))),
+        None => Ok(None),
+    }
 }
 
 /// Opens the store a URL names and seeds it on first use, saying so on stderr.

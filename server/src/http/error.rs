@@ -8,12 +8,13 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{MAX_BODY_BYTES, REQUEST_TIMEOUT};
+use crate::llm::LlmError;
 
 /// Why a request was not answered.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +46,19 @@ pub enum ApiError {
     /// The database cannot be reached: 503 `unavailable`.
     #[error("the database is unreachable")]
     Unavailable,
+    /// The body is over the limit of its route (the model routes take more): 413 `too_large`.
+    #[error("the request body is larger than the limit of {} KiB", .0 / 1024)]
+    TooLargeFor(usize),
+    /// No language model is configured: 503 `llm_unavailable`.
+    #[error("no language model is configured on this server (MIXTAPE_LLM_PROVIDER is unset): it plans with rules only")]
+    LlmUnavailable,
+    /// This client sent more model requests than its rate allows: 429 `rate_limited`, with `Retry-After`.
+    #[error("too many model requests from this client; try again in {0} s")]
+    RateLimited(u64),
+    /// A model call failed: 504 `llm_timeout`, else 502 with the code of [`LlmError::code`]. The proxy
+    /// has logged it; the message says which provider and why, never a credential.
+    #[error(transparent)]
+    Llm(LlmError),
     /// A fault on the server's side: 500 `internal`. The text is logged, never sent.
     #[error("{0}")]
     Internal(String),
@@ -63,34 +77,44 @@ impl ApiError {
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::TooLargeFor(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::LlmUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "llm_unavailable"),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Llm(LlmError::Timeout(_)) => (StatusCode::GATEWAY_TIMEOUT, "llm_timeout"),
+            ApiError::Llm(e) => (StatusCode::BAD_GATEWAY, e.code()),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
-}
 
-/// The wire shape of every error.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let message = match &self {
+    /// The JSON body this error answers with, `{"error": {"code", "message"}}` (also the data of the
+    /// model stream's `error` event). An internal cause is logged here and replaced by a generic message.
+    pub(crate) fn body(&self) -> serde_json::Value {
+        let (_, code) = self.status_and_code();
+        let message = match self {
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 "something went wrong on the server; the cause has been logged".to_owned()
             }
             other => other.to_string(),
         };
-        (status, axum::Json(ErrorBody { error: ErrorDetail { code, message } })).into_response()
+        serde_json::json!({ "error": { "code": code, "message": message } })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, _) = self.status_and_code();
+        let mut response = (status, axum::Json(self.body())).into_response();
+        if let ApiError::RateLimited(seconds) = self {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<LlmError> for ApiError {
+    fn from(e: LlmError) -> Self {
+        ApiError::Llm(e)
     }
 }
 

@@ -2,19 +2,24 @@
 //!
 //! Where to start reading: [`app`] builds the whole router from the table in `routes` (the endpoints,
 //! which [`endpoints`] lists and `openapi.json` documents), the JSON 404/405 answers, the static files
-//! (`assets.rs`) and the layers; [`serve`] runs it until Ctrl-C or SIGTERM. The handlers are in `api.rs`;
-//! `error.rs` holds [`ApiError`], the one error type, whose JSON body every error answers with:
-//! `{"error": {"code": "...", "message": "..."}}`.
+//! (`assets.rs`) and the layers; [`serve`] runs it until Ctrl-C or SIGTERM. The handlers are in `api.rs`,
+//! the model proxy's (`/api/llm/*`) in `llm.rs`; `error.rs` holds [`ApiError`], the one error type, whose
+//! JSON body every error answers with: `{"error": {"code": "...", "message": "..."}}`.
 //!
 //! Layers, outermost first: request logs through `tracing` (method, path, status, latency), a
 //! [`REQUEST_TIMEOUT`] per request, and a [`MAX_BODY_BYTES`] limit on request bodies (enforced by the JSON
-//! extractor, so that its 413 has the JSON error shape too).
+//! extractor, so that its 413 has the JSON error shape too). The model routes take up to
+//! [`LLM_MAX_BODY_BYTES`] and [`LLM_REQUEST_TIMEOUT`] instead: a model call with retries may take longer
+//! than a plan, and a conversation with tool results is larger than a brief.
 
 mod api;
 mod assets;
 mod error;
+mod llm;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -30,8 +35,10 @@ use tracing::Level;
 
 pub use api::{MAX_MESSAGES, MAX_QUERY_COUNTRIES, MAX_QUERY_OBJECTIVES, OPENAPI_JSON};
 pub use error::ApiError;
+pub use llm::{MAX_BODY_BYTES as LLM_MAX_BODY_BYTES, REQUEST_TIMEOUT as LLM_REQUEST_TIMEOUT};
 
 use crate::Error;
+use crate::llm::Proxy;
 use crate::store::Store;
 
 /// The largest request body accepted (a conversation of a few long messages fits many times over).
@@ -40,19 +47,27 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long one request may take before it is answered with 503 `timeout`.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What every handler shares. Cheap to clone: the store is a shared pool.
+/// What every handler shares. Cheap to clone: the store is a shared pool, the proxy shared too.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The historical store; also holds the saved plans.
     pub store: Store,
     /// The directory of the built web app (`index.html` and its assets), if any.
     pub dist: Option<PathBuf>,
+    /// The language-model proxy, when a provider is configured; `None` means rules only, and the model
+    /// routes answer 503 `llm_unavailable`.
+    pub llm: Option<Arc<Proxy>>,
 }
 
 impl AppState {
-    /// State over a store, serving the web app from `dist`.
+    /// State over a store, serving the web app from `dist`, with no language model.
     pub fn new(store: Store, dist: Option<PathBuf>) -> Self {
-        AppState { store, dist }
+        AppState { store, dist, llm: None }
+    }
+
+    /// The same state, with the model routes forwarding to `proxy`.
+    pub fn with_llm(self, proxy: Arc<Proxy>) -> Self {
+        AppState { llm: Some(proxy), ..self }
     }
 }
 
@@ -66,6 +81,9 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/api/plan", post(api::plan)),
         (Method::POST, "/api/plans", post(api::save_plan)),
         (Method::GET, "/api/plans/{id}", get(api::load_plan)),
+        (Method::POST, "/api/llm/generate", post(llm::generate).layer(DefaultBodyLimit::max(LLM_MAX_BODY_BYTES))),
+        (Method::POST, "/api/llm/stream", post(llm::stream).layer(DefaultBodyLimit::max(LLM_MAX_BODY_BYTES))),
+        (Method::GET, "/api/llm/status", get(llm::status)),
     ]
 }
 
@@ -96,15 +114,21 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves [`app`] on `listener` until Ctrl-C or SIGTERM, then lets the requests in flight finish.
+/// Serves [`app`] on `listener` until Ctrl-C or SIGTERM, then lets the requests in flight finish. Each
+/// request carries its peer address (the model routes' rate limit is per client).
 pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), Error> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(Error::Serve)
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(Error::Serve)
 }
 
-/// Answers 503 `timeout` when a request takes longer than [`REQUEST_TIMEOUT`]. (tower-http's
-/// `TimeoutLayer` would answer with an empty body, not the JSON error shape.)
+/// Answers 503 `timeout` when a request takes longer than [`REQUEST_TIMEOUT`] ([`LLM_REQUEST_TIMEOUT`]
+/// on the model routes). (tower-http's `TimeoutLayer` would answer with an empty body, not the JSON
+/// error shape.)
 async fn time_limit(request: Request, next: Next) -> Response {
-    within(REQUEST_TIMEOUT, request, next).await
+    let limit = if request.uri().path().starts_with("/api/llm/") { LLM_REQUEST_TIMEOUT } else { REQUEST_TIMEOUT };
+    within(limit, request, next).await
 }
 
 async fn within(limit: Duration, request: Request, next: Next) -> Response {
