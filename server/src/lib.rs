@@ -79,6 +79,20 @@ pub fn plan_json(response: &PlanResponse) -> String {
     response.to_json()
 }
 
+/// Answers a conversation the way every native surface does (`mixtape plan`, `/api/plan`, saved plans):
+/// rules first, the language model for what they leave unread when one is configured (tools answered
+/// in-process), then the media planner over the store's history.
+pub async fn plan_conversation(
+    today: chrono::NaiveDate,
+    messages: &[String],
+    edits: &planner::types::Overrides,
+    store: &store::Store,
+    llm: Option<&llm::Proxy>,
+) -> Result<planner::types::PlanResponse, planner::PlanError> {
+    let assist = llm.map(|model| planner::Assist { model, tools: &planner::llm::tools::Local });
+    planner::run_assisted(today, messages, edits, store, &WallClock::new(), assist).await
+}
+
 /// Trace durations from the process's monotonic clock, measured from when the clock was made.
 #[derive(Clone, Copy, Debug)]
 pub struct WallClock(Instant);

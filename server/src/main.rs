@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use server::WallClock;
 use server::http::AppState;
 use server::llm::{self, Proxy};
 use server::seed::{self, SeedOptions};
@@ -141,12 +140,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
             // Refuse oversized input before touching the store.
             planner::check_messages(&messages)?;
-            // Checked here so that a wrong setting fails the same way as for `serve`; the proxy is what
-            // the planner's model-backed resolvers call.
-            let _llm = language_model()?;
+            let llm = language_model()?;
             let store = open_seeded(&url).await?;
-            let clock = WallClock::new();
-            let response = planner::run(today, &messages, &store, &clock).await?;
+            let edits = planner::types::Overrides::default();
+            let response = server::plan_conversation(today, &messages, &edits, &store, llm.as_deref()).await?;
             if json {
                 print!("{}", server::plan_json(&response));
             } else {

@@ -276,6 +276,19 @@ async fn performance_answers_the_planners_history_query() {
 }
 
 #[tokio::test]
+async fn tools_answer_from_the_taxonomy_for_browser_resolvers() {
+    let server = TestServer::start().await;
+    let response = server.post("/api/tools/search_geo_targets", &json!({"query": "sao paulo"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.expect("JSON");
+    assert_eq!(answer["cities"][0]["country_code"], "BR", "{answer}");
+    let response = server.post("/api/tools/search_taxonomy", &json!({"kind": "moods", "query": "calm"})).await;
+    assert_eq!(error_code(response, StatusCode::BAD_REQUEST).await, "invalid_request");
+    let response = server.post("/api/tools/delete_everything", &json!({"query": "x"})).await;
+    assert_eq!(error_code(response, StatusCode::NOT_FOUND).await, "not_found");
+}
+
+#[tokio::test]
 async fn the_built_app_is_served_with_cache_headers() {
     let server = TestServer::start().await;
     let cache_control =

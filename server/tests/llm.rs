@@ -747,3 +747,35 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn one_turn_asks_its_resolvers_at_once_through_the_proxy() {
+    // A provider that takes 800 ms per answer: queued calls would arrive 800 ms apart.
+    let slow = Reply::Slow(
+        Duration::from_millis(800),
+        Box::new(Reply::ok(openai_answer(json!({"role": "assistant", "content": "{}"})))),
+    );
+    let fake = Fake::start(vec![slow]).await;
+    let vars = openai(&fake);
+    let map: HashMap<&str, &str> = borrowed(&vars).into_iter().collect();
+    let config = Config::from_vars(|name| map.get(name).map(|v| (*v).to_owned())).expect("valid").expect("provider");
+    let proxy = Proxy::new(config).expect("proxy");
+    let messages =
+        ["Promote our kombucha to yoga lovers and vinyl nerds in Berlin, 20k euros over the summer".to_owned()];
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("a date");
+    let assist = Some(planner::Assist { model: &proxy, tools: &planner::llm::tools::Local });
+    let history = planner::performance::InMemory::default();
+    let edits = planner::types::Overrides::default();
+    let started = Instant::now();
+    let answer =
+        planner::run_assisted(today, &messages, &edits, &history, &planner::NoClock, assist).await.expect("answers");
+    let turn = started.elapsed();
+    let received = fake.received();
+    assert!(received.len() >= 3, "three resolvers left something unread ({})", received.len());
+    let first = received.iter().map(|r| r.at).min().expect("requests");
+    let last = received.iter().map(|r| r.at).max().expect("requests");
+    assert!(last - first < Duration::from_millis(800), "the calls overlapped rather than queued ({:?})", last - first);
+    let asked = answer.trace.iter().filter(|t| t.source == planner::types::Source::Llm).count();
+    assert_eq!(asked, received.len(), "the trace names every slot the model was asked about");
+    eprintln!("one turn with {} model-backed resolvers against an 800 ms provider: {turn:?}", received.len());
+}

@@ -1,8 +1,8 @@
 //! The JSON API's handlers, one per endpoint of [`super::routes`]; `openapi.json` beside this file
 //! documents them for callers.
 //!
-//! `/api/plan` and `/api/plans` run the same planner as `mixtape plan` (`planner::run_with`, over the
-//! store, timed by a [`WallClock`]), so a saved plan is always real planner output, never JSON a client
+//! `/api/plan` and `/api/plans` run the same planner as `mixtape plan` (`crate::plan_conversation`, over the
+//! store, timed by a [`crate::WallClock`]), so a saved plan is always real planner output, never JSON a client
 //! sent. `/api/performance` is the planner's `PerformanceSource` for the browser app.
 
 use std::time::Duration;
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::error::{ApiError, Json};
 use crate::store::{Engine, PLAN_ID_LEN, SavedPlan, is_plan_id};
-use crate::{WallClock, plan_json};
+use crate::{plan_conversation, plan_json};
 
 /// The OpenAPI 3.1 document served at `/api/openapi.json`.
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
@@ -168,6 +168,19 @@ async fn answer(state: &AppState, conversation: &Conversation) -> Result<PlanRes
     }
     // Refuse oversized or empty input before any I/O, with the same message as the CLI.
     planner::check_messages(messages)?;
-    let clock = WallClock::new();
-    Ok(planner::run_with(conversation.today, messages, &conversation.overrides(), &state.store, &clock).await?)
+    let edits = conversation.overrides();
+    Ok(plan_conversation(conversation.today, messages, &edits, &state.store, state.llm.as_deref()).await?)
+}
+
+/// `POST /api/tools/{name}`: one of the tools that ground the model's answers (`planner::llm::tools`),
+/// for resolvers that run in the browser. The body is the call's arguments.
+pub(crate) async fn tool(
+    name: Result<Path<String>, PathRejection>,
+    Json(args): Json<serde_json::Value>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let Path(name) = name.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
+    if !planner::llm::tools::NAMES.contains(&name.as_str()) {
+        return Err(ApiError::NotFound(format!("there is no tool `{name}`")));
+    }
+    planner::llm::tools::call(&name, &args).map(axum::Json).map_err(ApiError::InvalidRequest)
 }

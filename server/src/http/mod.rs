@@ -81,6 +81,7 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/api/plan", post(api::plan)),
         (Method::POST, "/api/plans", post(api::save_plan)),
         (Method::GET, "/api/plans/{id}", get(api::load_plan)),
+        (Method::POST, "/api/tools/{name}", post(api::tool)),
         (Method::POST, "/api/llm/generate", post(llm::generate).layer(DefaultBodyLimit::max(LLM_MAX_BODY_BYTES))),
         (Method::POST, "/api/llm/stream", post(llm::stream).layer(DefaultBodyLimit::max(LLM_MAX_BODY_BYTES))),
         (Method::GET, "/api/llm/status", get(llm::status)),
