@@ -66,6 +66,11 @@ impl Stack {
     /// Starts the server on a fresh seeded store and a headless Chromium; `None` when the app is not built
     /// or chromedriver is missing (outside CI).
     pub async fn start() -> Option<Stack> {
+        Stack::start_with(None).await
+    }
+
+    /// [`Stack::start`], with the server's language-model proxy configured.
+    pub async fn start_with(llm: Option<server::llm::Config>) -> Option<Stack> {
         let dist = workspace_root().join("dist");
         let dist = require(
             dist.join("index.html").is_file().then_some(dist),
@@ -79,7 +84,11 @@ impl Stack {
         seed::seed(&store, &SeedOptions { campaigns: 2_000, ..SeedOptions::default() }).await.expect("seeded");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
         let addr = listener.local_addr().expect("address");
-        tokio::spawn(server::http::serve(listener, server::http::AppState::new(store, Some(dist))));
+        let mut state = server::http::AppState::new(store, Some(dist));
+        if let Some(config) = llm {
+            state = state.with_llm(std::sync::Arc::new(server::llm::Proxy::new(config).expect("a proxy")));
+        }
+        tokio::spawn(server::http::serve(listener, state));
 
         let port = StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         // Its own process group, so that a failed test can stop Chromium with it (see `Drop`).
@@ -183,6 +192,33 @@ impl Drop for Stack {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// A fake OpenAI-compatible provider on loopback that answers every resolver's prompt from `answers`
+/// (matched on a phrase of the prompt, e.g. "the GOAL"), `{}` otherwise; the config that points the
+/// proxy at it.
+pub async fn fake_model(answers: &'static [(&'static str, &'static str)]) -> server::llm::Config {
+    use axum::Json;
+    let reply = move |Json(request): Json<Value>| async move {
+        let system = request["messages"][0]["content"].as_str().unwrap_or_default().to_owned();
+        let content = answers.iter().find(|(phrase, _)| system.contains(phrase)).map_or("{}", |(_, a)| a);
+        Json(json!({
+            "id": "chatcmpl-e2e", "object": "chat.completion", "model": "fake-model",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+        }))
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let app = axum::Router::new().route("/v1/chat/completions", axum::routing::post(reply));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let vars = [
+        ("MIXTAPE_LLM_PROVIDER", "openai".to_owned()),
+        ("MIXTAPE_LLM_MODEL", "fake-model".to_owned()),
+        ("MIXTAPE_LLM_BASE_URL", base),
+    ];
+    let var = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    server::llm::Config::from_vars(var).expect("a valid config").expect("a provider")
 }
 
 /// The planner's answer, byte for byte, with every trace duration replaced by 0: durations are the one part

@@ -255,3 +255,48 @@ async fn the_gallery_renders_every_component_from_fixtures() {
     assert_eq!(stack.count("[role=alert]").await, 0, "the fixture parses");
     stack.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_model_the_page_asks_it_what_the_rules_left_unread_and_agrees_with_the_api() {
+    let answers = &[
+        ("the GOAL", r#"{"ad_category": "ADV_15_141"}"#),
+        ("the SCHEDULE", r#"{"start": "2026-06-21", "end": "2026-09-20"}"#),
+    ];
+    let Some(stack) = Stack::start_with(Some(tests::fake_model(answers).await)).await else { return };
+    stack.open(&format!("/?today={TODAY}")).await;
+    stack
+        .wait_until(
+            "the provider badge",
+            "return document.querySelector('.topbar__model').textContent.includes('fake-model')",
+        )
+        .await;
+    let brief = "Promote our kombucha in Germany, 20k euros over the summer";
+    say(&stack, brief).await;
+    replies(&stack, 1).await;
+    stack.wait_for(".ad-sets").await;
+    let page = stack.plan_json().await;
+    let answer: Value = serde_json::from_str(&page).expect("JSON");
+    assert_eq!(answer["brief"]["schedule"], json!({"start": "2026-06-21", "end": "2026-09-20"}), "the model's dates");
+    assert_eq!(answer["brief"]["ad_category"], "ADV_15_141", "the model's category");
+    let asked: Vec<&str> = answer["trace"]
+        .as_array()
+        .expect("trace")
+        .iter()
+        .filter(|t| t["source"] == "llm")
+        .filter_map(|t| t["agent"].as_str())
+        .collect();
+    assert!(asked.contains(&"goal") && asked.contains(&"schedule"), "{asked:?}");
+
+    // The server, asked the same through /api/plan, decides the same.
+    let api = reqwest::Client::new()
+        .post(format!("{}/api/plan", stack.base))
+        .json(&json!({"today": TODAY, "messages": [brief]}))
+        .send()
+        .await
+        .expect("the API answers")
+        .text()
+        .await
+        .expect("a body");
+    assert_eq!(without_durations(&page), without_durations(&api));
+    stack.close().await;
+}
