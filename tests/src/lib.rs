@@ -165,6 +165,15 @@ impl Stack {
         self.browser.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Waits until the planner's answer on the page contains `text`.
+    pub async fn wait_for_answer_with(&self, text: &str) {
+        let started = Instant::now();
+        while !self.plan_json().await.contains(text) {
+            assert!(started.elapsed() < PATIENCE, "the answer never contained {text}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The number of elements matching a selector.
     pub async fn count(&self, css: &str) -> usize {
         let n = self.js("return document.querySelectorAll(arguments[0]).length", vec![json!(css)]).await;

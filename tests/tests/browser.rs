@@ -81,12 +81,7 @@ async fn a_brief_becomes_a_plan_that_can_be_edited_exported_and_shared() {
     let requests_before = stack.js("return performance.getEntriesByType('resource').length", vec![]).await;
     let slider = stack.wait_for("#budget-slider").await;
     slider.send_keys(&Key::Right.to_string().repeat(4)).await.expect("arrow keys");
-    stack
-        .wait_until(
-            "the slider's budget",
-            "return document.getElementById('plan-json').textContent.includes('52000000000')",
-        )
-        .await;
+    stack.wait_for_answer_with("52000000000").await;
     let (sets, budget) = budgets(&stack.plan_json().await);
     assert_eq!(budget, 52_000_000_000);
     assert_eq!(sets.iter().sum::<i64>(), budget);
@@ -98,12 +93,7 @@ async fn a_brief_becomes_a_plan_that_can_be_edited_exported_and_shared() {
     let input = stack.wait_for("#edit-countries").await;
     input.clear().await.expect("clear");
     input.send_keys(&format!("BR, Mexico{}", Key::Enter)).await.expect("typing");
-    stack
-        .wait_until(
-            "Mexican ad sets",
-            "return document.getElementById('plan-json').textContent.includes('\"country\": \"MX\"')",
-        )
-        .await;
+    stack.wait_for_answer_with("\"country\": \"MX\"").await;
     let (sets, budget) = budgets(&stack.plan_json().await);
     assert_eq!(sets.iter().sum::<i64>(), budget);
     assert!(stack.wait_for("[data-field=countries] .chip__edited").await.is_displayed().await.expect("shown"));
