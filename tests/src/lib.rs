@@ -203,27 +203,40 @@ impl Drop for Stack {
     }
 }
 
-/// A fake OpenAI-compatible provider on loopback that answers every resolver's prompt from `answers`
-/// (matched on a phrase of the prompt, e.g. "the GOAL"), `{}` otherwise; the config that points the
-/// proxy at it.
+/// The thought signature the fake model puts on its tool calls.
+pub const SIGNATURE: &str = "c2lnbmF0dXJl+/opaque==";
+
+/// A fake Gemini API on loopback that answers every resolver's prompt from `answers` (matched on a phrase
+/// of the prompt, e.g. "the GOAL"), `{}` otherwise. For the goal it first calls `search_ad_categories`
+/// with a thought signature, and answers only when the next request brings that signature back unchanged
+/// (else it answers `{}`). Returns the config that points the proxy at it.
 pub async fn fake_model(answers: &'static [(&'static str, &'static str)]) -> server::llm::Config {
     use axum::Json;
     let reply = move |Json(request): Json<Value>| async move {
-        let system = request["messages"][0]["content"].as_str().unwrap_or_default().to_owned();
-        let content = answers.iter().find(|(phrase, _)| system.contains(phrase)).map_or("{}", |(_, a)| a);
+        let system = request["systemInstruction"]["parts"][0]["text"].as_str().unwrap_or_default().to_owned();
+        let contents = request["contents"].as_array().cloned().unwrap_or_default();
+        let answer = answers.iter().find(|(phrase, _)| system.contains(phrase)).map_or("{}", |(_, a)| a);
+        let parts = if system.contains("the GOAL") && contents.len() == 1 {
+            json!([{"functionCall": {"name": "search_ad_categories", "args": {"query": "iced tea"}}, "thoughtSignature": SIGNATURE}])
+        } else if system.contains("the GOAL") && contents[1]["parts"][0]["thoughtSignature"] != SIGNATURE {
+            json!([{"text": "{}"}])
+        } else {
+            json!([{"text": answer}])
+        };
         Json(json!({
-            "id": "chatcmpl-e2e", "object": "chat.completion", "model": "fake-model",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+            "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP"}],
+            "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1},
+            "modelVersion": "fake-model",
         }))
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    let app = axum::Router::new().route("/v1/chat/completions", axum::routing::post(reply));
+    let app = axum::Router::new().fallback(axum::routing::post(reply));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let vars = [
-        ("MIXTAPE_LLM_PROVIDER", "openai".to_owned()),
+        ("MIXTAPE_LLM_PROVIDER", "gemini".to_owned()),
         ("MIXTAPE_LLM_MODEL", "fake-model".to_owned()),
+        ("GEMINI_API_KEY", "e2e-fake-key".to_owned()),
         ("MIXTAPE_LLM_BASE_URL", base),
     ];
     let var = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());

@@ -248,6 +248,9 @@ async fn the_gallery_renders_every_component_from_fixtures() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_model_the_page_asks_it_what_the_rules_left_unread_and_agrees_with_the_api() {
+    // Gemini through the server's proxy, with a tool round trip for the goal.
+    // The goal's answer only comes after a tool call whose thought signature made the round trip through
+    // the browser unchanged (see `tests::fake_model`).
     let answers = &[
         ("the GOAL", r#"{"ad_category": "ADV_15_141"}"#),
         ("the SCHEDULE", r#"{"start": "2026-06-21", "end": "2026-09-20"}"#),
@@ -267,7 +270,7 @@ async fn with_a_model_the_page_asks_it_what_the_rules_left_unread_and_agrees_wit
     let page = stack.plan_json().await;
     let answer: Value = serde_json::from_str(&page).expect("JSON");
     assert_eq!(answer["brief"]["schedule"], json!({"start": "2026-06-21", "end": "2026-09-20"}), "the model's dates");
-    assert_eq!(answer["brief"]["ad_category"], "ADV_15_141", "the model's category");
+    assert_eq!(answer["brief"]["ad_category"], "ADV_15_141", "the model's category, after its tool call");
     let asked: Vec<&str> = answer["trace"]
         .as_array()
         .expect("trace")
