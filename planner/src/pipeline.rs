@@ -1,6 +1,7 @@
 //! The whole pipeline for one conversation: for each message the router picks resolvers, they run
-//! concurrently, the conversation merges their updates; once nothing required is missing the media planner
-//! turns the brief into a plan. Every agent that runs leaves a line in the trace.
+//! concurrently, and — with a model ([`run_assisted`]) — the slots whose rules left something unread are
+//! asked about, concurrently too; the conversation merges the updates; once nothing required is missing
+//! the media planner turns the brief into a plan. Every agent that runs leaves a line in the trace.
 
 use chrono::NaiveDate;
 use futures::future::OptionFuture;
@@ -144,15 +145,10 @@ pub async fn run_assisted<S: PerformanceSource, C: Clock, M: Model, T: Tools>(
             timed(route.budget, &BudgetResolver, &message, clock),
             timed(route.schedule, &ScheduleResolver, &message, clock),
         );
-        for (slot, r) in [
-            (Slot::Goal, goal.as_ref().map(|(r, us)| resolver_entry::<GoalResolver, _>(turn, *us, r))),
-            (Slot::Audience, audience.as_ref().map(|(r, us)| resolver_entry::<AudienceResolver, _>(turn, *us, r))),
-            (Slot::Budget, budget.as_ref().map(|(r, us)| resolver_entry::<BudgetResolver, _>(turn, *us, r))),
-            (Slot::Schedule, schedule.as_ref().map(|(r, us)| resolver_entry::<ScheduleResolver, _>(turn, *us, r))),
-        ] {
-            debug_assert_eq!(r.as_ref().map_or(slot.name(), |e| e.agent.as_str()), slot.name());
-            trace.extend(r);
-        }
+        trace.extend(goal.as_ref().map(|(r, us)| resolver_entry::<GoalResolver, _>(turn, *us, r)));
+        trace.extend(audience.as_ref().map(|(r, us)| resolver_entry::<AudienceResolver, _>(turn, *us, r)));
+        trace.extend(budget.as_ref().map(|(r, us)| resolver_entry::<BudgetResolver, _>(turn, *us, r)));
+        trace.extend(schedule.as_ref().map(|(r, us)| resolver_entry::<ScheduleResolver, _>(turn, *us, r)));
 
         if let Some(assist) = assist {
             // Only slots whose rules left something unread go to the model, all at once.

@@ -42,6 +42,8 @@ pub fn PlannerPage() -> impl IntoView {
     let waiting = RwSignal::new(Vec::<&'static str>::new());
     // Only the latest re-plan may land: a slow one must not overwrite a newer answer.
     let generation = StoredValue::new(0_u64);
+    // A message is owed a reply by whichever re-plan lands next (a slider move may overtake it).
+    let owed_reply = StoredValue::new(false);
 
     let replan = move |cause: Cause| {
         let s = session.get_untracked();
@@ -56,6 +58,7 @@ pub fn PlannerPage() -> impl IntoView {
         let ticket = generation.get_value();
         if cause == Cause::Message {
             busy.set(true);
+            owed_reply.set_value(true);
         }
         spawn_local(async move {
             let result = if llm.get_untracked().is_some_and(|l| l.configured) {
@@ -80,7 +83,8 @@ pub fn PlannerPage() -> impl IntoView {
                 }
                 Err(e) => (format!("Sorry, I could not plan that: {e}."), None),
             };
-            if cause == Cause::Message {
+            if owed_reply.get_value() {
+                owed_reply.set_value(false);
                 session.update(|s| s.turns.push(Turn { user: false, text: reply }));
                 session::persist(&session.get_untracked());
             }
