@@ -165,6 +165,13 @@ impl Stack {
         self.browser.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// The server's answer to the same conversation, from `POST /api/plan`, as it sent it.
+    pub async fn api_plan(&self, today: &str, messages: &[Value]) -> String {
+        let body = json!({"today": today, "messages": messages});
+        let response = reqwest::Client::new().post(format!("{}/api/plan", self.base)).json(&body).send().await;
+        response.expect("the API answers").text().await.expect("a body")
+    }
+
     /// Waits until the planner's answer on the page contains `text`.
     pub async fn wait_for_answer_with(&self, text: &str) {
         let started = Instant::now();

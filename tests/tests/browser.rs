@@ -184,7 +184,6 @@ async fn wait_for_download(stack: &Stack, suffix: &str) -> String {
 async fn the_page_and_the_api_decide_the_same_for_every_dev_brief() {
     let Some(stack) = Stack::start().await else { return };
     let briefs = include_str!("../../planner/tests/fixtures/briefs-dev.jsonl");
-    let http = reqwest::Client::new();
     let mut compared = 0;
     for line in briefs.lines().filter(|l| !l.trim().is_empty()) {
         let brief: Value = serde_json::from_str(line).expect("a brief");
@@ -206,15 +205,7 @@ async fn the_page_and_the_api_decide_the_same_for_every_dev_brief() {
             replies(&stack, i + 1).await;
         }
         let page = stack.plan_json().await;
-        let api = http
-            .post(format!("{}/api/plan", stack.base))
-            .json(&json!({"today": today, "messages": messages}))
-            .send()
-            .await
-            .expect("the API answers")
-            .text()
-            .await
-            .expect("a body");
+        let api = stack.api_plan(today, messages).await;
         assert_eq!(without_durations(&page), without_durations(&api), "brief {}", brief["id"]);
         compared += 1;
     }
@@ -281,15 +272,7 @@ async fn with_a_model_the_page_asks_it_what_the_rules_left_unread_and_agrees_wit
     assert!(asked.contains(&"goal") && asked.contains(&"schedule"), "{asked:?}");
 
     // The server, asked the same through /api/plan, decides the same.
-    let api = reqwest::Client::new()
-        .post(format!("{}/api/plan", stack.base))
-        .json(&json!({"today": TODAY, "messages": [brief]}))
-        .send()
-        .await
-        .expect("the API answers")
-        .text()
-        .await
-        .expect("a body");
+    let api = stack.api_plan(TODAY, &[json!(brief)]).await;
     assert_eq!(without_durations(&page), without_durations(&api));
     stack.close().await;
 }
