@@ -4,6 +4,8 @@
 use planner::types::{AdSet, Objective, Plan, PlanResponse};
 use serde_json::{Value, json};
 
+use crate::format;
+
 /// The campaign's delivery goal group for an objective (Ads API catalog mapping).
 fn goal_group(objective: Objective) -> &'static str {
     match objective {
@@ -93,13 +95,13 @@ pub fn csv(plan: &Plan) -> String {
             a.asset_format.to_string(),
             placements,
             a.objective.to_string(),
-            decimal(a.budget.micro_amount),
+            format::decimal(a.budget.micro_amount),
             a.budget.kind.to_string(),
             a.budget.currency.to_string(),
             a.start_time.clone(),
             a.end_time.clone(),
             a.bid_strategy.to_string(),
-            decimal(a.bid_micro_amount),
+            format::decimal(a.bid_micro_amount),
             f.impressions.p10.to_string(),
             f.impressions.p50.to_string(),
             f.impressions.p90.to_string(),
@@ -118,17 +120,6 @@ pub fn csv(plan: &Plan) -> String {
     out
 }
 
-/// Micro-units as an exact decimal: 1_234_500_000 → "1234.5".
-fn decimal(micros: i64) -> String {
-    let sign = if micros < 0 { "-" } else { "" };
-    let (whole, frac) = (micros.unsigned_abs() / 1_000_000, micros.unsigned_abs() % 1_000_000);
-    if frac == 0 {
-        return format!("{sign}{whole}");
-    }
-    let frac = format!("{frac:06}");
-    format!("{sign}{whole}.{}", frac.trim_end_matches('0'))
-}
-
 /// RFC 4180 quoting, and a leading apostrophe for text a spreadsheet would run as a formula.
 fn quote(field: &str) -> String {
     let field = if field.starts_with(['=', '+', '-', '@']) && field.parse::<f64>().is_err() {
@@ -145,9 +136,9 @@ mod tests {
 
     #[test]
     fn money_is_exact_and_fields_are_quoted() {
-        assert_eq!(decimal(1_234_500_000), "1234.5");
-        assert_eq!(decimal(50_000_000_000), "50000");
-        assert_eq!(decimal(-1), "-0.000001");
+        assert_eq!(format::decimal(1_234_500_000), "1234.5");
+        assert_eq!(format::decimal(50_000_000_000), "50000");
+        assert_eq!(format::decimal(-1), "-0.000001");
         assert_eq!(quote("a, \"b\""), "\"a, \"\"b\"\"\"");
         assert_eq!(quote("=cmd()"), "'=cmd()");
         assert_eq!(quote("-12.5"), "-12.5");

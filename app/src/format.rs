@@ -14,6 +14,16 @@ pub fn budget(b: &Budget) -> String {
     }
 }
 
+/// Micro-units as an exact plain decimal, for files and inputs: 1_234_500_000 → "1234.5".
+pub fn decimal(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let (whole, frac) = (micros.unsigned_abs() / 1_000_000, micros.unsigned_abs() % 1_000_000);
+    if frac == 0 {
+        return format!("{sign}{whole}");
+    }
+    format!("{sign}{whole}.{}", format!("{frac:06}").trim_end_matches('0'))
+}
+
 /// A count in at most four significant characters: 950, 12.3k, 4.5M.
 pub fn compact(n: u64) -> String {
     let f = n as f64;

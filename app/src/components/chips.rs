@@ -2,6 +2,7 @@
 //! each chip opens an editor in place; an edit is a structured override of the brief (SPEC §5), not a message.
 
 use leptos::prelude::*;
+use planner::agents::budget::decimal_micros;
 use planner::taxonomy::markets;
 use planner::types::{
     AgeRange, AssetFormat, Brief, Budget, BudgetType, Country, Currency, Gender, Objective, Overrides, Schedule,
@@ -93,7 +94,7 @@ impl Field {
         let t = &brief.targets;
         match self {
             Field::Objective => brief.objective.as_str().to_owned(),
-            Field::Budget => brief.budget.map_or(String::new(), |b| plain_amount(b.micro_amount)),
+            Field::Budget => brief.budget.map_or(String::new(), |b| format::decimal(b.micro_amount)),
             Field::Schedule => String::new(),
             Field::Countries => t.countries.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
             Field::Ages => ages_text(&t.age_ranges),
@@ -118,24 +119,6 @@ fn ages_text(ages: &[AgeRange]) -> String {
     ages.iter().map(|a| format!("{}-{}", a.min, a.max)).collect::<Vec<_>>().join(", ")
 }
 
-/// Micro-units as a plain decimal amount for an input: 50_000_000_000 → "50000".
-fn plain_amount(micros: i64) -> String {
-    let (whole, frac) = (micros / 1_000_000, micros % 1_000_000);
-    if frac == 0 { whole.to_string() } else { format!("{whole}.{}", format!("{frac:06}").trim_end_matches('0')) }
-}
-
-/// Reads an amount like "50000", "50,000" or "1234.56" into micro-units, exactly.
-pub fn parse_amount(text: &str) -> Option<i64> {
-    let clean: String = text.chars().filter(|c| !matches!(c, ',' | ' ' | '_' | '\'')).collect();
-    let (whole, frac) = clean.split_once('.').unwrap_or((&clean, ""));
-    if whole.is_empty() || frac.len() > 6 || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<6}").parse().ok()? };
-    whole.checked_mul(1_000_000)?.checked_add(frac).filter(|m| *m > 0)
-}
-
 fn tokens(text: &str) -> impl Iterator<Item = &str> {
     text.split([',', ';', '/']).map(str::trim).filter(|s| !s.is_empty())
 }
@@ -156,7 +139,7 @@ pub fn parse_edit(field: Field, text: &str, brief: &Brief) -> Result<Overrides, 
             o.objective = Some(text.parse::<Objective>().map_err(|e| e.to_string())?);
         }
         Field::Budget => {
-            let micros = parse_amount(text).ok_or_else(|| format!("“{text}” is not an amount like 50000"))?;
+            let micros = decimal_micros(text).ok_or_else(|| format!("“{text}” is not an amount like 50000"))?;
             // Without a budget yet, the amount is a lifetime budget in the first market's currency.
             let currency = brief.targets.countries.first().map_or(Currency::Usd, |c| markets::market(*c).currency);
             let current = brief.budget.unwrap_or(Budget { micro_amount: 0, currency, kind: BudgetType::Lifetime });
@@ -387,11 +370,12 @@ mod tests {
 
     #[test]
     fn amounts_are_read_exactly() {
-        assert_eq!(parse_amount("50,000"), Some(50_000_000_000));
-        assert_eq!(parse_amount("1234.56"), Some(1_234_560_000));
-        assert_eq!(parse_amount("0"), None);
-        assert_eq!(parse_amount("12e3"), None);
-        assert_eq!(parse_amount("99999999999999999"), None, "overflow is refused, not wrapped");
+        assert_eq!(decimal_micros("50,000"), Some(50_000_000_000));
+        assert_eq!(decimal_micros("1234.56"), Some(1_234_560_000));
+        assert_eq!(decimal_micros("0"), None);
+        assert_eq!(decimal_micros("12e3"), None);
+        assert_eq!(decimal_micros("99999999999999999"), None, "overflow is refused, not wrapped");
+        assert_eq!(format::decimal(1_234_560_000), "1234.56", "the editor starts from what it reads back");
     }
 
     #[test]

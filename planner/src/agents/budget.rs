@@ -188,6 +188,19 @@ impl Decimal {
     }
 }
 
+/// Reads a plain decimal amount ("50000", "50,000", "1 250.50") into micro-units, exactly: grouping
+/// characters are ignored, at most six decimals, only positive amounts. For amounts typed into a form or
+/// returned by a model, not for free text (see [`parse_number`]).
+pub fn decimal_micros(text: &str) -> Option<i64> {
+    let clean: String = text.trim().chars().filter(|c| !matches!(c, ',' | ' ' | '_' | '\'')).collect();
+    let (whole, frac) = clean.split_once('.').unwrap_or((&clean, ""));
+    if whole.is_empty() || frac.len() > 6 || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<6}").parse().ok()? };
+    whole.parse::<i64>().ok()?.checked_mul(1_000_000)?.checked_add(frac).filter(|m| *m > 0)
+}
+
 /// Reads a written number starting at token `i`: "2,500", "2 500", "12.500", "9,999.50", "1,5".
 /// A separator followed by exactly three digits groups thousands; otherwise it is the decimal point.
 pub fn parse_number(tokens: &[Token], i: usize) -> Option<(Decimal, usize)> {

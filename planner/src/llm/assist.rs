@@ -345,7 +345,7 @@ pub fn check_budget(v: &Value, message: &Message<'_>) -> Checked<BudgetUpdate> {
         _ => None,
     });
     if let Some(text) = amount {
-        match decimal_micros(&text) {
+        match budget::decimal_micros(&text) {
             Some(micros) if stated(micros, message) => {
                 c.keep(format!("amount {text}"));
                 c.update.amount = Some(Amount { micros, period, currency });
@@ -356,17 +356,6 @@ pub fn check_budget(v: &Value, message: &Message<'_>) -> Checked<BudgetUpdate> {
     }
     c.update.currency = currency;
     c
-}
-
-/// "1250.50" → micros, exactly; `None` for anything else or a non-positive amount.
-fn decimal_micros(text: &str) -> Option<i64> {
-    let clean: String = text.trim().chars().filter(|c| *c != ',' && *c != '_').collect();
-    let (whole, frac) = clean.split_once('.').unwrap_or((&clean, ""));
-    if whole.is_empty() || frac.len() > 6 || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<6}").parse().ok()? };
-    whole.parse::<i64>().ok()?.checked_mul(1_000_000)?.checked_add(frac).filter(|m| *m > 0)
 }
 
 /// Whether the message states this amount: as one of its numbers times 1, 10³, 10⁵, 10⁶ or 10⁷, or — when
