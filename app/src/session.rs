@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use planner::Assist;
 use planner::llm::Model;
 use planner::performance::PerformanceSource;
-use planner::plan::{ResponseCurve, plan_from_history, query_for};
+use planner::plan::{ResponseCurve, query_for};
 use planner::types::{Overrides, PlanResponse};
 use serde::{Deserialize, Serialize};
 
@@ -108,17 +108,10 @@ pub async fn plan<M: Model>(
 ) -> Result<Outcome, String> {
     let started = now_ms();
     let assist = model.map(|model| Assist { model, tools: &ServerTools });
-    let response = planner::run_assisted(today, messages, overrides, &History, &BrowserClock, assist)
-        .await
-        .map_err(|e| e.to_string())?;
-    let curves = match &response.plan {
-        // Served from the cache the planner just filled: no second request.
-        Some(_) => match History.fetch(&query_for(&response.brief)).await {
-            Ok(history) => plan_from_history(&response.brief, &history).curves,
-            Err(_) => Vec::new(),
-        },
-        None => Vec::new(),
-    };
+    let planner::Answer { response, curves } =
+        planner::answer(today, messages, overrides, &History, &BrowserClock, assist)
+            .await
+            .map_err(|e| e.to_string())?;
     let json = response.to_json();
     Ok(Outcome { response, json, curves, elapsed_ms: now_ms() - started })
 }

@@ -23,4 +23,6 @@ pub mod types;
 
 mod pipeline;
 
-pub use pipeline::{Assist, Clock, MAX_MESSAGE_CHARS, NoClock, PlanError, check_messages, run, run_assisted, run_with};
+pub use pipeline::{
+    Answer, Assist, Clock, MAX_MESSAGE_CHARS, NoClock, PlanError, answer, check_messages, run, run_assisted, run_with,
+};

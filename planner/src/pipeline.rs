@@ -19,7 +19,7 @@ use crate::llm::assist::{self, Slot};
 use crate::llm::tools::{Local, Tools};
 use crate::llm::{Model, ModelError, NoModel};
 use crate::performance::PerformanceSource;
-use crate::plan;
+use crate::plan::{self, ResponseCurve};
 use crate::types::{Overrides, PlanResponse, Source, TraceEntry};
 
 /// Messages longer than this are refused.
@@ -125,6 +125,27 @@ pub async fn run_assisted<S: PerformanceSource, C: Clock, M: Model, T: Tools>(
     clock: &C,
     assist: Option<Assist<'_, M, T>>,
 ) -> Result<PlanResponse, PlanError> {
+    Ok(answer(today, messages, edits, source, clock, assist).await?.response)
+}
+
+/// What [`answer`] gives: the planner's answer, and what a chart needs beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    /// The answer every surface prints.
+    pub response: PlanResponse,
+    /// Each ad set's response curve, in the plan's order (empty without a plan).
+    pub curves: Vec<ResponseCurve>,
+}
+
+/// [`run_assisted`], keeping the ad sets' response curves the media planner drew (for the app's charts).
+pub async fn answer<S: PerformanceSource, C: Clock, M: Model, T: Tools>(
+    today: NaiveDate,
+    messages: &[String],
+    edits: &Overrides,
+    source: &S,
+    clock: &C,
+    assist: Option<Assist<'_, M, T>>,
+) -> Result<Answer, PlanError> {
     check_messages(messages)?;
     if let Some(problem) = edits.problem() {
         return Err(PlanError::InvalidOverrides(problem));
@@ -229,6 +250,7 @@ pub async fn run_assisted<S: PerformanceSource, C: Clock, M: Model, T: Tools>(
         plan: None,
         trace,
     };
+    let mut curves = Vec::new();
     if response.missing.is_empty() {
         let started = clock.now_us();
         let outcome = plan::make_plan(&response.brief, source).await?;
@@ -242,8 +264,9 @@ pub async fn run_assisted<S: PerformanceSource, C: Clock, M: Model, T: Tools>(
         if response.question.is_none() {
             response.question = outcome.question;
         }
+        curves = outcome.curves;
     }
-    Ok(response)
+    Ok(Answer { response, curves })
 }
 
 /// Runs a resolver when routed, timing it with the caller's clock.
