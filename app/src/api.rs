@@ -188,7 +188,7 @@ impl<F: Fn(Vec<&'static str>)> Model for ProxyModel<F> {
         if let Some(answer) = ANSWERS.with(|cache| cache.borrow().get(&key).cloned()) {
             return Ok(answer);
         }
-        let agent = Slot::ALL.into_iter().find(|s| s.prompt().text == request.system).map_or("model", Slot::name);
+        let agent = Slot::for_prompt(&request.system).map_or("model", Slot::name);
         self.report(|w| w.push(agent));
         let answer: Result<ModelResponse, ModelError> =
             post("/api/llm/generate", request).await.map_err(|ApiError(message)| ModelError(message));

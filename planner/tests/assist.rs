@@ -56,7 +56,7 @@ impl Future for YieldOnce {
 }
 
 fn slot_of(request: &ModelRequest) -> Slot {
-    Slot::ALL.into_iter().find(|s| s.prompt().text == request.system).expect("a resolver's prompt")
+    Slot::for_prompt(&request.system).expect("a resolver's prompt")
 }
 
 impl Model for Scripted<'_> {

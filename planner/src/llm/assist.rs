@@ -69,6 +69,11 @@ impl Slot {
         Prompt { version, text: text.trim() }
     }
 
+    /// The slot whose prompt is this system instruction (to tell a request's resolver, e.g. for progress).
+    pub fn for_prompt(system: &str) -> Option<Slot> {
+        Slot::ALL.into_iter().find(|s| s.prompt().text == system)
+    }
+
     /// The JSON Schema of the slot's answer.
     pub fn schema(self) -> Value {
         let list = |values: &[String]| json!({"type": "array", "items": {"type": "string", "enum": values}});
