@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::types::{AssetFormat, Country, Currency, Gender, Objective, Placement, Platform};
 
 /// What the planner asks for: all ad sets run in these markets with one of these objectives.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PerformanceQuery {
     /// Markets, sorted and without duplicates.
     pub countries: Vec<Country>,

@@ -5,6 +5,8 @@
 //! - [`store`]: [`store::Store`] opens the database (an embedded SQLite file by default, PostgreSQL when the
 //!   URL says so), applies the migrations and answers the planner's
 //!   [`PerformanceQuery`](planner::performance::PerformanceQuery).
+//! - [`import`]: [`import::import_csv`] brings real campaign history (an Ads Manager style CSV export) into
+//!   the store, all or nothing, idempotently and in constant memory.
 //! - [`seed`]: [`seed::seed`] generates a deterministic synthetic history from a seed, calibrated to public
 //!   benchmarks; [`seed::truth`] holds the market's true response model, which the planner never reads.
 //! - [`http`]: [`http::app`] is the JSON API (`/api/plan`, `/api/plans`, `/api/performance`, `/healthz`,
@@ -22,7 +24,9 @@ use std::time::Instant;
 
 use planner::types::PlanResponse;
 
+pub mod bench;
 pub mod http;
+pub mod import;
 pub mod llm;
 pub mod seed;
 pub mod store;
@@ -56,9 +60,16 @@ pub enum Error {
     /// Seeding was asked of a store that already holds history.
     #[error("the store already holds history; seeding only fills an empty store")]
     AlreadySeeded,
+    /// `mixtape bench` was pointed at a store that holds history (it fills its own).
+    #[error("the store already holds history; `mixtape bench` needs an empty scratch database")]
+    NotEmpty,
     /// The language-model configuration cannot be used (`MIXTAPE_LLM_*`, keys, credentials files).
     #[error("language model configuration: {0}")]
     LlmConfig(#[from] llm::ConfigError),
+    /// An import wrote nothing: its file has bad rows, a wrong header, or cannot be read to its end. Shown
+    /// as one `line N: reason` per problem.
+    #[error("{0}")]
+    Import(import::ImportErrors),
     /// The HTTP server stopped on an I/O error.
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),

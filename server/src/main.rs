@@ -1,6 +1,7 @@
 //! `mixtape`: the command line. `plan` answers a conversation exactly as SPEC §3 describes, `seed` fills the
-//! historical store with the synthetic market, `serve` runs the JSON API and the web app
-//! ([`server::http`]). Errors are one line on stderr and a non-zero exit.
+//! historical store with the synthetic market (or writes it as a CSV export), `import` brings an Ads Manager
+//! export into the store ([`server::import`]), `serve` runs the JSON API and the web app
+//! ([`server::http`]), `bench` measures a store ([`server::bench`]). Errors are one line on stderr and a non-zero exit.
 //!
 //! `plan` and `serve` read the language-model configuration (`MIXTAPE_LLM_*`, see `docs/llm.md`) the same
 //! way, through [`language_model`]: an invalid one stops them before anything else; none means rules only.
@@ -14,7 +15,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use server::bench;
 use server::http::AppState;
+use server::import::{self, ImportOptions};
 use server::llm::{self, Proxy};
 use server::seed::{self, SeedOptions};
 use server::store::{self, Store};
@@ -37,6 +40,7 @@ const EXAMPLES: &str = "Examples:
   mixtape plan \"Reach hip-hop fans 18-24 in Brazil next month, R$ 50.000\"
   mixtape plan --today 2026-03-02 --json \"Grow our podcast in the US\" \"15k, starting next Monday for six weeks\"
   mixtape seed --seed 7 --truth truth.json
+  mixtape import examples/ads-manager-export.csv
   mixtape serve --addr 127.0.0.1:3000";
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +71,24 @@ enum Command {
         /// Also write the market's true parameters (never read by the planner) to this JSON file.
         #[arg(long, value_name = "PATH")]
         truth: Option<PathBuf>,
+        /// Write the history to this file as an Ads Manager style CSV export (what `import` reads)
+        /// instead of into the store.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+    /// Import campaign history from an Ads Manager style CSV export (one row per ad set per day; the
+    /// format is in docs/import.md).
+    ///
+    /// All or nothing: one bad row imports nothing and every problem is listed by line, unless
+    /// --rejects is given. Importing a file again changes nothing; a corrected file replaces the days it
+    /// covers.
+    Import {
+        /// The export to import.
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+        /// Import the good rows and write the rejected ones, with their line and reason, to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        rejects: Option<PathBuf>,
     },
     /// Serve the web app and its JSON API (see /api/openapi.json) until Ctrl-C.
     ///
@@ -78,6 +100,26 @@ enum Command {
         /// Directory of the built web app. Defaults to $MIXTAPE_DIST, else `dist` in the current directory.
         #[arg(long, value_name = "DIR")]
         dist: Option<PathBuf>,
+        /// Serve a cached history answer for at most this many seconds (0: no cache). Within it, repeated
+        /// plans never touch the database; `POST /api/cache/refresh` empties the cache at once.
+        #[arg(long, value_name = "SECONDS", default_value_t = store::DEFAULT_CACHE_MAX_AGE.as_secs())]
+        cache_ttl: u64,
+    },
+    /// Measure this store: import a generated export of about ROWS delivery rows, then time the planner's
+    /// history queries (from the database and from the cache).
+    ///
+    /// Needs an empty store: point --db at a scratch database. The export is written to the system's
+    /// temporary directory (about 190 bytes a row) and removed afterwards.
+    Bench {
+        /// About how many delivery rows to import.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// How many timed queries of each kind.
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+        /// Print the figures as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -151,7 +193,23 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             store.close().await;
         }
-        Command::Seed { seed: seed_value, campaigns, truth } => {
+        Command::Seed { seed: seed_value, campaigns, truth, csv: Some(csv) } => {
+            let options = SeedOptions { seed: seed_value, campaigns, truth_path: truth };
+            let report = seed::export_csv(&options, &csv)?;
+            println!(
+                "Wrote {} campaigns, {} ad sets and {} delivery rows (seed {}) to {} in {:.1}s.",
+                report.campaigns,
+                report.ad_sets,
+                report.delivery_rows,
+                report.seed,
+                csv.display(),
+                report.elapsed.as_secs_f64()
+            );
+            if let Some(path) = report.truth_path {
+                println!("The market's true parameters are in {}.", path.display());
+            }
+        }
+        Command::Seed { seed: seed_value, campaigns, truth, csv: None } => {
             let store = Store::connect(&url).await?;
             let report = seed::seed(&store, &SeedOptions { seed: seed_value, campaigns, truth_path: truth }).await?;
             println!(
@@ -167,12 +225,44 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             store.close().await;
         }
-        Command::Serve { addr, dist } => {
+        Command::Import { file, rejects } => {
+            let store = Store::connect(&url).await?;
+            let report = import::import_csv(&store, &file, &ImportOptions { rejects }).await?;
+            println!(
+                "Imported {} of {} rows ({} campaigns, {} ad sets; {} delivery rows replaced) from {} in {:.1}s \
+                 ({:.0} rows/s).",
+                report.imported,
+                report.rows,
+                report.campaigns,
+                report.ad_sets,
+                report.delivery_replaced,
+                file.display(),
+                report.elapsed.as_secs_f64(),
+                report.rows_per_second()
+            );
+            if let Some(path) = &report.rejects {
+                let rows = if report.rejected == 1 { "row" } else { "rows" };
+                println!("{} {rows} rejected, written to {}.", report.rejected, path.display());
+            }
+            store.close().await;
+        }
+        Command::Bench { rows, queries, json } => {
+            let store = Store::connect(&url).await?;
+            let options = bench::BenchOptions { rows, queries, dir: std::env::temp_dir() };
+            let report = bench::run(&store, &options).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).map_err(server::Error::from)?);
+            } else {
+                print!("{}", report.to_table());
+            }
+            store.close().await;
+        }
+        Command::Serve { addr, dist, cache_ttl } => {
             let llm = language_model()?;
             let dist = dist
                 .or_else(|| std::env::var_os("MIXTAPE_DIST").filter(|d| !d.is_empty()).map(PathBuf::from))
                 .unwrap_or_else(|| PathBuf::from("dist"));
-            let store = open_seeded(&url).await?;
+            let store = open_seeded(&url).await?.with_cache_max_age(std::time::Duration::from_secs(cache_ttl));
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
                 .map_err(|source| CliError::Listen { addr: addr.clone(), source })?;

@@ -97,6 +97,19 @@ pub(crate) async fn performance(
     Ok(axum::Json(state.store.performance(&query).await?))
 }
 
+/// What `POST /api/cache/refresh` answers.
+#[derive(Debug, Serialize)]
+pub(crate) struct CacheRefreshed {
+    /// History answers this server held and has forgotten.
+    cleared: usize,
+}
+
+/// `POST /api/cache/refresh`: forget the cached history answers, so the next plans read the database (after
+/// an import by another process or replica). Cheap and harmless, hence open like the rest of the API.
+pub(crate) async fn refresh_cache(State(state): State<AppState>) -> axum::Json<CacheRefreshed> {
+    axum::Json(CacheRefreshed { cleared: state.store.refresh_cache() })
+}
+
 /// `POST /api/plan`: the answer to a conversation, byte for byte what `mixtape plan --json` prints.
 pub(crate) async fn plan(
     State(state): State<AppState>,

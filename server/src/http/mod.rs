@@ -78,6 +78,7 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/healthz", get(api::healthz)),
         (Method::GET, "/api/openapi.json", get(api::openapi)),
         (Method::POST, "/api/performance", post(api::performance)),
+        (Method::POST, "/api/cache/refresh", post(api::refresh_cache)),
         (Method::POST, "/api/plan", post(api::plan)),
         (Method::POST, "/api/plans", post(api::save_plan)),
         (Method::GET, "/api/plans/{id}", get(api::load_plan)),

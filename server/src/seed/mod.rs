@@ -9,6 +9,7 @@
 //! Seeding is one transaction: a store is either fully seeded or untouched, and a store that already
 //! holds history is never seeded again.
 
+mod export;
 mod history;
 pub mod rules;
 mod sampling;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::Error;
 use crate::store::Store;
+pub use export::export_csv;
 use history::Generator;
 use truth::Truth;
 

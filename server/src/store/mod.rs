@@ -2,10 +2,10 @@
 //! PostgreSQL, and the per-ad-set rollup that the media planner reads.
 //!
 //! Where to start reading: [`Store::connect`] opens a database (creating and migrating it on first use),
-//! [`Store::performance`] answers the planner's [`PerformanceQuery`] from the per-ad-set rollup (in one
-//! packed row, see `read.rs`), and [`HistoryWriter`] (in `write.rs`) writes history in one transaction
-//! and rebuilds the rollup. [`default_database_url`] says
-//! where the embedded database lives.
+//! [`Store::performance`] answers the planner's [`PerformanceQuery`] from the per-ad-set rollup (the most
+//! recent ad sets of each market, objective, format and placement, in one packed row, see `read.rs`) through
+//! an in-process cache (`cache.rs`), and [`HistoryWriter`] (in `write.rs`) writes history in one
+//! transaction and rebuilds the rollup. [`default_database_url`] says where the embedded database lives.
 //!
 //! One code path serves both engines: every query goes through sqlx's `Any` driver, and the schema keeps
 //! to what both share (64-bit integers and text; dates are ISO `YYYY-MM-DD` text). Fixed statements use
@@ -15,6 +15,7 @@
 //! (98% of seeding time). Only the migrations differ per engine
 //! (`server/migrations/sqlite`, `server/migrations/postgres`); they define the same tables and columns.
 
+mod cache;
 mod plans;
 mod read;
 mod write;
@@ -22,18 +23,23 @@ mod write;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use planner::performance::{PerformanceAnswer, PerformanceQuery, PerformanceSource, SourceError};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::MigrateDatabase;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AnyPool, AssertSqlSafe, Row};
+use sqlx::{AnyPool, AssertSqlSafe, Connection, Row};
 
 use crate::Error;
+use cache::Cache;
 
+pub use cache::DEFAULT_MAX_AGE as DEFAULT_CACHE_MAX_AGE;
 pub use plans::{PLAN_ID_LEN, SavedPlan, is_plan_id};
+pub use read::RECENT_AD_SETS;
 pub use write::{AdSetRecord, CampaignRecord, DeliveryDay, HistoryWriter};
+pub(crate) use write::{ensure_partitions, refresh_rollup};
 
 /// File name of the embedded database inside the data directory.
 const DATABASE_FILE: &str = "mixtape.sqlite";
@@ -88,11 +94,20 @@ pub struct Counts {
     pub delivery_rows: u64,
 }
 
-/// The historical store, over a connection pool. Cheap to clone (the pool is shared).
-#[derive(Clone, Debug)]
+/// The historical store, over a connection pool. Cheap to clone (the pool and the cache are shared).
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// The URL it was opened with, for connections outside the pool (it may hold a password: never shown).
+    url: Arc<str>,
+    cache: Arc<Cache>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("engine", &self.engine).finish_non_exhaustive()
+    }
 }
 
 /// Where the embedded database lives when neither `--db` nor `DATABASE_URL` says otherwise:
@@ -160,7 +175,30 @@ impl Store {
             }
         };
         migrate(&pool, engine).await?;
-        Ok(Store { pool, engine })
+        let cache = Arc::new(Cache::new(DEFAULT_CACHE_MAX_AGE));
+        Ok(Store { pool, engine, url: url.into(), cache })
+    }
+
+    /// The same store with history answers cached for at most `max_age` (default
+    /// [`DEFAULT_CACHE_MAX_AGE`]; zero turns the cache off). Clones share one cache.
+    pub fn with_cache_max_age(mut self, max_age: Duration) -> Store {
+        self.cache = Arc::new(Cache::new(max_age));
+        self
+    }
+
+    /// Forgets every cached history answer, so the next plans read the database again (after another
+    /// process or replica wrote history). Returns how many answers were held.
+    pub fn refresh_cache(&self) -> usize {
+        self.cache.clear()
+    }
+
+    /// A new typed PostgreSQL connection to the same database (for `COPY`, which the `Any` driver lacks);
+    /// an error on SQLite.
+    pub async fn pg_connection(&self) -> Result<sqlx::PgConnection, Error> {
+        if self.engine != Engine::Postgres {
+            return Err(Error::Corrupt("a PostgreSQL connection was asked of a SQLite store".into()));
+        }
+        Ok(sqlx::PgConnection::connect(&self.url).await?)
     }
 
     /// The engine behind this store.
@@ -200,35 +238,43 @@ impl Store {
         })
     }
 
-    /// Every historical ad set run in one of the query's countries with one of its objectives, its delivery
-    /// summed over its flight, ordered by ad-set id. Empty lists match nothing.
+    /// The historical ad sets run in one of the query's countries with one of its objectives, each with its
+    /// delivery summed over its flight, ordered by ad-set id: per market, objective, format and placement,
+    /// the [`RECENT_AD_SETS`] that started last. Empty lists match nothing. Served from the in-process
+    /// cache when it holds the answer.
     pub async fn performance(&self, query: &PerformanceQuery) -> Result<PerformanceAnswer, Error> {
+        if let Some(answer) = self.cache.get(query) {
+            return Ok(PerformanceAnswer::clone(&answer));
+        }
+        let answer = self.read_performance(query).await?;
+        self.cache.put(query.clone(), Arc::new(answer.clone()));
+        Ok(answer)
+    }
+
+    /// [`Store::performance`] from the database, bypassing the cache.
+    pub async fn read_performance(&self, query: &PerformanceQuery) -> Result<PerformanceAnswer, Error> {
         if query.countries.is_empty() || query.objectives.is_empty() {
             return Ok(PerformanceAnswer::default());
         }
-        let sql = read::packed_query(self.engine, query.countries.len(), query.objectives.len());
-        let mut statement = sqlx::query(AssertSqlSafe(sql));
-        for country in &query.countries {
-            statement = statement.bind(country.as_str());
-        }
-        for objective in &query.objectives {
-            statement = statement.bind(objective.as_str());
-        }
+        let (sql, parameters) = read::packed_query(self.engine, query);
+        let statement = parameters.into_iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, p| q.bind(p));
         let packed: Option<String> = statement.fetch_one(&self.pool).await?.try_get(0)?;
         let ad_sets = packed.as_deref().map(read::parse).transpose()?.unwrap_or_default();
         Ok(PerformanceAnswer { ad_sets })
     }
 
-    /// Starts writing history: one transaction that [`HistoryWriter::commit`] ends by rebuilding the rollup.
+    /// Starts writing history: one transaction that [`HistoryWriter::commit`] ends by rebuilding the rollup
+    /// (and emptying this store's cache).
     pub async fn writer(&self) -> Result<HistoryWriter, Error> {
-        HistoryWriter::begin(&self.pool, self.engine).await
+        HistoryWriter::begin(&self.pool, self.engine, Arc::clone(&self.cache)).await
     }
 
-    /// Rebuilds the per-ad-set rollup from the delivery rows (writers do this on commit).
+    /// Rebuilds the whole per-ad-set rollup from the delivery rows (writers do this on commit).
     pub async fn refresh_rollup(&self) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
-        write::refresh_rollup(&mut tx).await?;
+        write::refresh_rollup(&mut tx, None).await?;
         tx.commit().await?;
+        self.cache.clear();
         Ok(())
     }
 }

@@ -1,12 +1,19 @@
 //! Writing history: campaigns with their ad sets and daily delivery go in as batched multi-row inserts
 //! inside one transaction, which ends by rebuilding the per-ad-set rollup. A crash or an error before
 //! [`HistoryWriter::commit`] leaves the store exactly as it was.
+//!
+//! Every writer of history (this one, and the importer in `crate::import`) calls [`ensure_partitions`]
+//! before it writes a month's delivery and [`refresh_rollup`] before it commits.
 
-use chrono::NaiveDate;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
 use planner::types::{AssetFormat, Country, Currency, Gender, Objective, Placement, Platform};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
 
+use super::cache::Cache;
 use super::{Counts, Engine};
 use crate::Error;
 
@@ -100,14 +107,26 @@ pub struct HistoryWriter {
     pending: Vec<CampaignRecord>,
     pending_rows: usize,
     written: Counts,
+    /// Months whose delivery partition this transaction has made sure of.
+    months: BTreeSet<String>,
+    /// The store's answers, stale once this commits.
+    cache: Arc<Cache>,
 }
 
 type AnyQuery = sqlx::query::Query<'static, Any, AnyArguments>;
 
 impl HistoryWriter {
-    pub(super) async fn begin(pool: &AnyPool, engine: Engine) -> Result<HistoryWriter, Error> {
+    pub(super) async fn begin(pool: &AnyPool, engine: Engine, cache: Arc<Cache>) -> Result<HistoryWriter, Error> {
         let tx = pool.begin().await?;
-        Ok(HistoryWriter { tx, engine, pending: Vec::new(), pending_rows: 0, written: Counts::default() })
+        Ok(HistoryWriter {
+            tx,
+            engine,
+            pending: Vec::new(),
+            pending_rows: 0,
+            written: Counts::default(),
+            months: BTreeSet::new(),
+            cache,
+        })
     }
 
     /// Marks this transaction as the one seeding the store. Call it first: it takes the write lock at once,
@@ -144,8 +163,9 @@ impl HistoryWriter {
     /// Writes what is queued, rebuilds the rollup and commits; returns how many rows were written.
     pub async fn commit(mut self) -> Result<Counts, Error> {
         self.flush().await?;
-        refresh_rollup(&mut self.tx).await?;
+        refresh_rollup(&mut self.tx, None).await?;
         self.tx.commit().await?;
+        self.cache.clear();
         Ok(self.written)
     }
 
@@ -158,7 +178,16 @@ impl HistoryWriter {
         let delivery: Vec<(i64, &DeliveryDay)> =
             ad_sets.iter().flat_map(|(_, a)| a.delivery.iter().map(|d| (a.id, d))).collect();
         let engine = self.engine;
+        let new_months: Vec<String> = delivery
+            .iter()
+            .map(|(_, d)| month_of(d.day))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|m| !self.months.contains(m))
+            .collect();
         let conn: &mut AnyConnection = &mut self.tx;
+        ensure_partitions(conn, engine, &new_months).await?;
+        self.months.extend(new_months);
 
         insert(conn, engine, "campaigns", CAMPAIGN_COLUMNS, &campaigns, |q, c| {
             q.bind(c.id)
@@ -263,27 +292,102 @@ async fn insert<R>(
     Ok(())
 }
 
-/// Rebuilds `ad_set_rollup` from `ad_sets` and `delivery`. `CAST(SUM(..) AS BIGINT)` keeps the sums
-/// 64-bit integers on PostgreSQL, whose `SUM(BIGINT)` is `NUMERIC`.
-pub(super) async fn refresh_rollup(conn: &mut AnyConnection) -> Result<(), Error> {
-    sqlx::query("DELETE FROM ad_set_rollup").execute(&mut *conn).await?;
-    sqlx::query(
+/// `YYYY-MM`: the month a day's delivery is partitioned into.
+fn month_of(day: NaiveDate) -> String {
+    format!("{:04}-{:02}", day.year(), day.month())
+}
+
+/// Advisory-lock key that serialises the creation of delivery partitions across processes.
+const PARTITION_LOCK: i64 = 0x6d69_7874_6170_6501;
+
+/// Makes sure PostgreSQL's `delivery` has a partition for each `YYYY-MM` month (rows of a month without
+/// one would land in `delivery_default`); a no-op on SQLite. Call it inside the writing transaction before
+/// inserting a month's delivery: the partitions then appear, or not, with the history they hold.
+///
+/// Creating a partition locks `delivery` until commit. The planner never reads `delivery` (only the
+/// rollup), so plans are not held up; concurrent writers of new months queue on an advisory lock, which
+/// keeps two of them from creating the same partition at once.
+pub(crate) async fn ensure_partitions(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    months: &[String],
+) -> Result<(), Error> {
+    if engine != Engine::Postgres || months.is_empty() {
+        return Ok(());
+    }
+    let mut bounds = Vec::with_capacity(months.len());
+    for month in months {
+        // The bounds are spliced into DDL (which takes no parameters), so only a real month gets through.
+        let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+            .ok()
+            .filter(|d| month_of(*d) == *month)
+            .ok_or_else(|| Error::Corrupt(format!("`{month}` is not a YYYY-MM month")))?;
+        let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(NaiveDate::MAX);
+        bounds.push((month.replace('-', "_"), first, next));
+    }
+    let existing: BTreeSet<String> = sqlx::query(
+        "SELECT CAST(c.relname AS TEXT) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+         JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'delivery'",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| row.try_get::<String, _>(0))
+    .collect::<Result<_, _>>()?;
+    let missing: Vec<_> =
+        bounds.into_iter().filter(|(suffix, ..)| !existing.contains(&format!("delivery_{suffix}"))).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PARTITION_LOCK).execute(&mut *conn).await?;
+    for (suffix, first, next) in missing {
+        let ddl = format!(
+            "CREATE TABLE IF NOT EXISTS delivery_{suffix} PARTITION OF delivery FOR VALUES FROM ('{first}') TO ('{next}')"
+        );
+        sqlx::query(AssertSqlSafe(ddl)).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds `ad_set_rollup` from `ad_sets` and `delivery`: all of it (`scope` = `None`, after a seed), or
+/// only the ad sets whose ids the SQL subquery `scope` selects (after an import, which touches a few).
+/// `CAST(SUM(..) AS BIGINT)` keeps the sums 64-bit integers on PostgreSQL, whose `SUM(BIGINT)` is `NUMERIC`.
+/// Rows go in in key order, so that on PostgreSQL (whose tables are heaps, not clustered on their key as
+/// SQLite's `WITHOUT ROWID` table is) one group's recent ad sets share a few pages instead of one each.
+pub(crate) async fn refresh_rollup(conn: &mut AnyConnection, scope: Option<&str>) -> Result<(), Error> {
+    let (rollup_filter, ad_set_filter, delivery_filter) = match scope {
+        None => (String::new(), String::new(), String::new()),
+        Some(ids) => (
+            format!(" WHERE ad_set_id IN ({ids})"),
+            format!(" WHERE s.id IN ({ids})"),
+            format!(" WHERE ad_set_id IN ({ids})"),
+        ),
+    };
+    sqlx::query(AssertSqlSafe(format!("DELETE FROM ad_set_rollup{rollup_filter}"))).execute(&mut *conn).await?;
+    let insert = format!(
         "INSERT INTO ad_set_rollup (ad_set_id, country, asset_format, placement, objective, start_day, end_day, \
              currency, booked_micros, spend_micros, impressions, reach, clicks, completes, results, \
-             audience_size, age_min, age_max, gender, platform, interest) \
-         SELECT s.id, s.country, s.asset_format, s.placement, s.objective, s.start_day, s.end_day, \
-             s.currency, s.budget_micros, COALESCE(d.spend_micros, 0), COALESCE(d.impressions, 0), \
-             COALESCE(d.reach, 0), COALESCE(d.clicks, 0), COALESCE(d.completes, 0), COALESCE(d.results, 0), \
-             s.audience_size, s.age_min, s.age_max, s.gender, s.platform, s.interest \
-         FROM ad_sets s LEFT JOIN ( \
-             SELECT ad_set_id, CAST(SUM(spend_micros) AS BIGINT) AS spend_micros, \
-                 CAST(SUM(impressions) AS BIGINT) AS impressions, CAST(SUM(reach) AS BIGINT) AS reach, \
-                 CAST(SUM(clicks) AS BIGINT) AS clicks, CAST(SUM(completes) AS BIGINT) AS completes, \
-                 CAST(SUM(results) AS BIGINT) AS results \
-             FROM delivery GROUP BY ad_set_id \
-         ) d ON d.ad_set_id = s.id",
-    )
-    .execute(&mut *conn)
-    .await?;
+             audience_size, age_min, age_max, gender, platform, interest, packed) \
+         SELECT r.*, {packed} FROM ( \
+             SELECT s.id AS ad_set_id, s.country AS country, s.asset_format AS asset_format, \
+                 s.placement AS placement, s.objective AS objective, s.start_day AS start_day, \
+                 s.end_day AS end_day, s.currency AS currency, s.budget_micros AS booked_micros, \
+                 COALESCE(d.spend_micros, 0) AS spend_micros, COALESCE(d.impressions, 0) AS impressions, \
+                 COALESCE(d.reach, 0) AS reach, COALESCE(d.clicks, 0) AS clicks, \
+                 COALESCE(d.completes, 0) AS completes, COALESCE(d.results, 0) AS results, \
+                 s.audience_size AS audience_size, s.age_min AS age_min, s.age_max AS age_max, \
+                 s.gender AS gender, s.platform AS platform, s.interest AS interest \
+             FROM ad_sets s LEFT JOIN ( \
+                 SELECT ad_set_id, CAST(SUM(spend_micros) AS BIGINT) AS spend_micros, \
+                     CAST(SUM(impressions) AS BIGINT) AS impressions, CAST(SUM(reach) AS BIGINT) AS reach, \
+                     CAST(SUM(clicks) AS BIGINT) AS clicks, CAST(SUM(completes) AS BIGINT) AS completes, \
+                     CAST(SUM(results) AS BIGINT) AS results \
+                 FROM delivery{delivery_filter} GROUP BY ad_set_id \
+             ) d ON d.ad_set_id = s.id{ad_set_filter} \
+         ) AS r \
+         ORDER BY r.country, r.objective, r.asset_format, r.placement, r.start_day, r.ad_set_id",
+        packed = super::read::packed_record(),
+    );
+    sqlx::query(AssertSqlSafe(insert)).execute(&mut *conn).await?;
     Ok(())
 }
