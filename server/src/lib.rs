@@ -25,6 +25,7 @@ use std::time::Instant;
 use planner::types::PlanResponse;
 
 pub mod bench;
+pub mod evaluate;
 pub mod http;
 pub mod import;
 pub mod llm;

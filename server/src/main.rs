@@ -1,7 +1,8 @@
 //! `mixtape`: the command line. `plan` answers a conversation exactly as SPEC §3 describes, `seed` fills the
 //! historical store with the synthetic market (or writes it as a CSV export), `import` brings an Ads Manager
 //! export into the store ([`server::import`]), `serve` runs the JSON API and the web app
-//! ([`server::http`]), `bench` measures a store ([`server::bench`]). Errors are one line on stderr and a non-zero exit.
+//! ([`server::http`]), `bench` measures a store ([`server::bench`]), `evaluate` measures plan quality in
+//! the synthetic market ([`server::evaluate`]). Errors are one line on stderr and a non-zero exit.
 //!
 //! `plan` and `serve` read the language-model configuration (`MIXTAPE_LLM_*`, see `docs/llm.md`) the same
 //! way, through [`language_model`]: an invalid one stops them before anything else; none means rules only.
@@ -117,6 +118,22 @@ enum Command {
         /// How many timed queries of each kind.
         #[arg(long, default_value_t = 1_000)]
         queries: usize,
+        /// Print the figures as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure plan quality in the synthetic market: Mixtape against an oracle that knows the market's
+    /// truth and against Spotify's published rules, over a fixed, seeded set of briefs.
+    ///
+    /// Runs on its own temporary store seeded with the default synthetic market (--db is not read). The
+    /// figures are defined in the `server::evaluate` module documentation.
+    Evaluate {
+        /// How many generated briefs.
+        #[arg(long, default_value_t = 500)]
+        briefs: usize,
+        /// Seed of the briefs and of the simulator's random draws.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
         /// Print the figures as one JSON object.
         #[arg(long)]
         json: bool,
@@ -256,6 +273,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 print!("{}", report.to_table());
             }
             store.close().await;
+        }
+        Command::Evaluate { briefs, seed: brief_seed, json } => {
+            let options = server::evaluate::EvalOptions { briefs, seed: brief_seed, ..Default::default() };
+            let report = server::evaluate::run(&options).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).map_err(server::Error::from)?);
+            } else {
+                print!("{}", report.to_table());
+            }
         }
         Command::Serve { addr, dist, cache_ttl } => {
             let llm = language_model()?;

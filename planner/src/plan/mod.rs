@@ -12,6 +12,9 @@
 //! 5. `allocate` — the budget split at equal marginal return, rounded to micros that add up exactly;
 //! 6. `forecast` and `describe` — p10/p50/p90 forecasts, evidence, names and reasons.
 //!
+//! [`plan_with_responses`] runs the same steps but allocates on response curves the caller supplies (the
+//! evaluator's oracle gives it the synthetic market's true response); no surface plans with it.
+//!
 //! Everything is deterministic: history is put in a canonical order first, ties break on total orders,
 //! transcendental maths is `libm`, and money is integer micros outside the models.
 
@@ -28,7 +31,8 @@ pub mod rules;
 
 use std::collections::BTreeMap;
 
-use self::allocate::{BudgetFrame, Response};
+use self::allocate::BudgetFrame;
+pub use self::allocate::Response;
 use self::candidates::{Candidate, CountryOptions, Scored, Wanted};
 use self::describe::{Share, money_ceil, usd_to_micros};
 use self::history::History;
@@ -38,8 +42,8 @@ use self::policy::{CategoryPolicy, Notice};
 use crate::performance::{PerformanceAnswer, PerformanceQuery, PerformanceSource, SourceError};
 use crate::taxonomy::{cities, markets};
 use crate::types::{
-    AdSet, BidStrategy, Brief, Budget, BudgetType, Country, Evidence, Forecast, Money, Objective, Plan, Range,
-    Schedule, Targets, Totals,
+    AdSet, AssetFormat, BidStrategy, Brief, Budget, BudgetType, Country, Evidence, Forecast, Money, Objective,
+    Placement, Plan, Range, Schedule, Targets, Totals,
 };
 
 /// What the planner decided for a complete brief.
@@ -93,6 +97,50 @@ pub fn plan_from_history(brief: &Brief, history: &PerformanceAnswer) -> PlanOutc
     }
 }
 
+/// What a supplied response curve is asked for: one chosen ad set of the plan, and the quantity the budget
+/// is allocated on (the brief's result, or the reach, impressions or clicks it counts).
+#[derive(Clone, Copy, Debug)]
+pub struct CurveRequest<'a> {
+    /// Market.
+    pub country: Country,
+    /// Format.
+    pub format: AssetFormat,
+    /// Placements the ad set runs on.
+    pub placements: &'a [Placement],
+    /// The ad set's objective.
+    pub objective: Objective,
+    /// The brief's objective: the result the curve must count.
+    pub brief_objective: Objective,
+    /// The ad set's targeting (one country, policy applied).
+    pub targets: &'a Targets,
+    /// Listeners the targeting reaches.
+    pub audience: u64,
+    /// First day of the flight.
+    pub start: chrono::NaiveDate,
+    /// Flight length in days.
+    pub days: u32,
+    /// The whole plan's budget over the flight, USD (the range the curve must hold over).
+    pub plan_budget_usd: f64,
+}
+
+/// Plans like [`plan_from_history`], but allocates the budget on response curves the caller supplies
+/// instead of those fitted from history (candidates, targeting and forecasts still come from history).
+/// This is the seam an evaluator uses to run the same optimizer on the market's true response: the
+/// planner itself never calls it.
+pub fn plan_with_responses(
+    brief: &Brief,
+    history: &PerformanceAnswer,
+    responses: &dyn Fn(&CurveRequest<'_>) -> Response,
+) -> PlanOutcome {
+    match Planner::new(brief) {
+        Ok(mut planner) => {
+            planner.supplied = Some(responses);
+            planner.plan(&History::new(&history.ad_sets))
+        }
+        Err(question) => PlanOutcome { question: Some(question), ..PlanOutcome::default() },
+    }
+}
+
 /// Fetches the history a brief needs and plans it.
 pub async fn make_plan<S: PerformanceSource>(brief: &Brief, source: &S) -> Result<PlanOutcome, SourceError> {
     let history = source.fetch(&query_for(brief)).await?;
@@ -121,6 +169,8 @@ struct Planner<'a> {
     frame: BudgetFrame,
     countries: Vec<Country>,
     policy: CategoryPolicy,
+    /// Response curves supplied by the caller instead of the fitted ones ([`plan_with_responses`]).
+    supplied: Option<&'a dyn Fn(&CurveRequest<'_>) -> Response>,
 }
 
 /// A chosen ad set on its way to the plan.
@@ -162,7 +212,7 @@ impl<'a> Planner<'a> {
             return Err(notes::minimum_question(&frame, schedule.days()));
         }
         let policy = policy::category_policy(&brief.ad_category);
-        Ok(Planner { brief, schedule, days: schedule.days() as f64, frame, countries, policy })
+        Ok(Planner { brief, schedule, days: schedule.days() as f64, frame, countries, policy, supplied: None })
     }
 
     fn plan(&self, history: &History) -> PlanOutcome {
@@ -255,13 +305,28 @@ impl<'a> Planner<'a> {
     }
 
     fn response(&self, d: &Draft) -> Response {
-        match self.optimised_metric(d.scored.candidate.objective) {
-            Some(metric) => {
+        match (self.optimised_metric(d.scored.candidate.objective), self.supplied) {
+            (Some(_), Some(supplied)) => {
+                let c = &d.scored.candidate;
+                supplied(&CurveRequest {
+                    country: c.country,
+                    format: c.format,
+                    placements: &c.placements,
+                    objective: c.objective,
+                    brief_objective: self.brief.objective,
+                    targets: &d.targets,
+                    audience: d.audience,
+                    start: self.schedule.start,
+                    days: u32::try_from(self.schedule.days()).unwrap_or(u32::MAX),
+                    plan_budget_usd: self.frame.usd(self.frame.total_units()),
+                })
+            }
+            (Some(metric), None) => {
                 let exposure = metric.exposure(d.audience as f64, self.days);
                 let curve = d.model.get(metric).curve;
                 Response { ceiling: exposure * curve.asymptote, scale: exposure * curve.scale }
             }
-            None => Response { ceiling: 0.0, scale: 1.0 },
+            (None, _) => Response { ceiling: 0.0, scale: 1.0 },
         }
     }
 
