@@ -170,7 +170,7 @@ pub fn simulate_ad_set(
             None => truth.expected(&spec),
             Some((d, rng)) => {
                 let sigma = truth.noise.daily_cpm_sigma;
-                truth.simulate(&spec, d, || lognormal(rng, sigma)).map(|days| sum(&days))
+                truth.simulate(&spec, d, || lognormal(rng, sigma)).map(|days| Outcome::total(&days))
             }
         };
         let Some(o) = outcome else { continue };
@@ -200,17 +200,6 @@ pub fn brief_result(o: &Outcome, ad_set_objective: Objective, brief_objective: O
         Objective::Clicks => o.clicks as f64,
         _ => 0.0,
     }
-}
-
-fn sum(days: &[Outcome]) -> Outcome {
-    days.iter().fold(Outcome::default(), |t, d| Outcome {
-        impressions: t.impressions + d.impressions,
-        reach: t.reach + d.reach,
-        clicks: t.clicks + d.clicks,
-        spend_micros: t.spend_micros + d.spend_micros,
-        completes: t.completes + d.completes,
-        results: t.results + d.results,
-    })
 }
 
 /// Lognormal with median 1 (Box–Muller through `libm`, like the seed's draws).

@@ -204,6 +204,20 @@ pub struct Outcome {
     pub results: u64,
 }
 
+impl Outcome {
+    /// The days' outcomes added up: a flight's total.
+    pub fn total(days: &[Outcome]) -> Outcome {
+        days.iter().fold(Outcome::default(), |t, d| Outcome {
+            impressions: t.impressions + d.impressions,
+            reach: t.reach + d.reach,
+            clicks: t.clicks + d.clicks,
+            spend_micros: t.spend_micros + d.spend_micros,
+            completes: t.completes + d.completes,
+            results: t.results + d.results,
+        })
+    }
+}
+
 impl Truth {
     /// The market's parameters for a seed: calibrated means per market, format, placement and objective,
     /// each cell perturbed a little by the seed so that no two cells are exact multiples of each other.
@@ -280,14 +294,7 @@ impl Truth {
     /// The noise-free outcome of an ad set over its whole flight; `None` for an invalid combination.
     pub fn expected(&self, spec: &AdSetSpec) -> Option<Outcome> {
         let days = self.simulate(spec, &self.median_draws(), || 1.0)?;
-        Some(days.iter().fold(Outcome::default(), |total, day| Outcome {
-            impressions: total.impressions + day.impressions,
-            reach: total.reach + day.reach,
-            clicks: total.clicks + day.clicks,
-            spend_micros: total.spend_micros + day.spend_micros,
-            completes: total.completes + day.completes,
-            results: total.results + day.results,
-        }))
+        Some(Outcome::total(&days))
     }
 
     /// Daily delivery of an ad set, one [`Outcome`] per day of its flight, with the ad set's draws and a
