@@ -1,19 +1,11 @@
 //! The `mixtape` command as a user runs it: a fresh store seeded on first use, SPEC §3's JSON, one-line
 //! errors with a non-zero exit.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
 use serde_json::Value;
 
-fn mixtape(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mixtape"))
-        .args(args)
-        .env("MIXTAPE_HOME", home)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("mixtape runs")
-}
+use common::mixtape;
 
 #[test]
 fn plans_a_brief_on_a_fresh_store_and_answers_follow_ups() {

@@ -7,9 +7,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::Harness;
+use common::{Harness, mixtape};
 use planner::performance::{PerformanceAnswer, PerformanceQuery};
 use planner::types::{Country, Currency, Objective, Overrides};
 use server::Error;
@@ -708,15 +707,6 @@ fn the_sample_is_the_documented_slice_of_the_synthetic_history() {
         .map(|(_, line)| format!("{line}\n"))
         .collect();
     assert_eq!(std::fs::read_to_string(sample()).expect("sample"), expected);
-}
-
-fn mixtape(home: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mixtape"))
-        .args(args)
-        .env("MIXTAPE_HOME", home)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("mixtape runs")
 }
 
 #[test]

@@ -9,6 +9,8 @@
 // Each test crate uses a part of this module.
 #![allow(dead_code, unused_macros)]
 
+use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -158,4 +160,15 @@ pub fn with_database(url: &str, database: &str) -> String {
     let (authority, tail) = rest.split_once('/').unwrap_or((rest, ""));
     let query = tail.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
     format!("{scheme}://{authority}/{database}{query}")
+}
+
+/// Runs the `mixtape` binary as a user would on a fresh machine: its embedded store under `home`, no
+/// `DATABASE_URL`.
+pub fn mixtape(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mixtape"))
+        .args(args)
+        .env("MIXTAPE_HOME", home)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("mixtape runs")
 }
