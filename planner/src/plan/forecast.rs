@@ -37,9 +37,9 @@ type Triple = [f64; 3];
 pub fn forecast(i: Inputs<'_>) -> Forecast {
     let audience = i.audience as f64;
     let range = |m: Metric| -> Triple {
-        let model = i.model.get(m);
+        let spread = i.model.get(m).spread_at(i.model.x(m, i.budget_usd, audience, i.days));
         let p50 = i.model.expect(m, i.budget_usd, audience, i.days);
-        [p50 * libm::exp(model.spread.lo), p50, p50 * libm::exp(model.spread.hi)]
+        [p50 * libm::exp(spread.lo), p50, p50 * libm::exp(spread.hi)]
     };
     let impressions = range(Metric::Impressions);
     let cap = |t: Triple, by: Triple| -> Triple { [t[0].min(by[0]), t[1].min(by[1]), t[2].min(by[2])] };
@@ -133,7 +133,7 @@ mod tests {
     fn default_model(objective: Objective) -> CellModel {
         let cell =
             Cell { country: Country::Us, format: AssetFormat::Audio, placements: &[Placement::Music], objective };
-        CellModel::build(&History::default(), cell, 1e-3, 30.0)
+        CellModel::build(&History::default(), cell, 1e-3, 30.0, 1.0)
     }
 
     #[test]

@@ -4,10 +4,14 @@
 //!
 //! Start with [`History::new`]. Also here: the objective's cost metric ([`cost_metric`]), medians, and
 //! each market's price index (how much dearer its CPMs are than the same formats elsewhere), which lets
-//! evidence from one market stand in for another.
+//! evidence from one market stand in for another, and [`Prices`]: how much dearer a month's CPMs are than
+//! the year's and narrow targeting than broad, which lets a broad spring flight's evidence price a narrow
+//! December one.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+
+use chrono::{Datelike, Days, NaiveDate};
 
 use crate::performance::HistoricalAdSet;
 use crate::taxonomy::fx;
@@ -50,6 +54,11 @@ pub struct Row {
     pub platform: Option<Platform>,
     /// Interest or genre slug.
     pub interest: Option<String>,
+    /// First day of the flight.
+    pub start: NaiveDate,
+    /// Its CPM relative to a typical month and broad targeting ([`Prices::factor`]; 1 until the history
+    /// is read).
+    pub price: f64,
 }
 
 impl Row {
@@ -76,6 +85,8 @@ impl Row {
             gender: h.gender,
             platform: h.platform,
             interest: h.interest.clone(),
+            start: h.start,
+            price: 1.0,
         })
     }
 
@@ -93,6 +104,141 @@ impl Row {
     pub fn cost_per_result(&self) -> Option<f64> {
         per(self.spend_usd, self.results)
     }
+}
+
+/// How CPMs move with the calendar and the targeting, beyond a cell's own level: each historical ad set's
+/// CPM relative to its cell's median, regressed on the months its flight ran in and on how narrow its
+/// audience is (log of the market's listeners over the audience). Months with little evidence are shrunk
+/// toward no seasonality, so a short history simply has none.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prices {
+    /// The CPM multiplier of each month, January first (centred on the year).
+    pub months: [f64; 12],
+    /// CPM elasticity to narrowness: an audience `k` times narrower than the market costs `k^narrowness`.
+    pub narrowness: f64,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Prices { months: [1.0; 12], narrowness: 0.0 }
+    }
+}
+
+/// Ad sets of evidence the prior of "no seasonality" is worth in each month (one ad set's CPM is off by
+/// about 20%, the seasons move it by up to 40%).
+const SEASON_PRIOR_AD_SETS: f64 = 2.0;
+
+/// Regressors of [`Prices::learn`]: twelve months, the narrowness and a level (which frees the months from
+/// carrying the mean of the narrowness term).
+const PRICE_TERMS: usize = 14;
+
+impl Prices {
+    fn learn(rows: &[Row], cells: &BTreeMap<CellKey, Vec<usize>>) -> Prices {
+        // Ridge least squares of each ad set's log CPM ratio on the shares of its flight in each month (a
+        // flight across November and December is their mix, not either) and its narrowness.
+        let mut a = [[0.0_f64; PRICE_TERMS]; PRICE_TERMS];
+        let mut b = [0.0_f64; PRICE_TERMS];
+        for (m, row) in a.iter_mut().enumerate() {
+            row[m] = if m < 12 { SEASON_PRIOR_AD_SETS } else { 1e-3 };
+        }
+        for indices in cells.values() {
+            let Some(base) = median(indices.iter().filter_map(|i| rows[*i].cpm()).collect()) else { continue };
+            if base <= 0.0 {
+                continue;
+            }
+            for r in indices.iter().map(|i| &rows[*i]) {
+                let Some(cpm) = r.cpm().filter(|c| *c > 0.0) else { continue };
+                let ratio = libm::log(cpm / base).clamp(-2.0, 2.0);
+                let months = month_days(r.start, r.days);
+                let flight: f64 = months.iter().map(|(_, d)| d).sum();
+                let mut terms: Vec<(usize, f64)> = months.iter().map(|(m, d)| (*m, d / flight)).collect();
+                terms.push((12, narrowness(r.country, r.audience)));
+                terms.push((13, 1.0));
+                for &(i, xi) in &terms {
+                    b[i] += ratio * xi;
+                    for &(j, xj) in &terms {
+                        a[i][j] += xi * xj;
+                    }
+                }
+            }
+        }
+        let x = solve(a, b).unwrap_or([0.0; PRICE_TERMS]);
+        // Centred on the year, so an index reads "dearer or cheaper than usual".
+        let mean = x[..12].iter().sum::<f64>() / 12.0;
+        Prices {
+            months: core::array::from_fn(|m| libm::exp((x[m] - mean).clamp(-1.0, 1.0))),
+            narrowness: x[12].clamp(0.0, 0.3),
+        }
+    }
+
+    /// The CPM factor of an ad set on `audience` listeners in `country`, flying `days` days from `start`:
+    /// the mean of its months' indices times its narrowness premium.
+    pub fn factor(&self, country: Country, audience: f64, start: NaiveDate, days: f64) -> f64 {
+        let (total, weight) =
+            month_days(start, days).into_iter().fold((0.0, 0.0), |(t, w), (m, d)| (t + self.months[m] * d, w + d));
+        let season = if weight > 0.0 { total / weight } else { 1.0 };
+        season * libm::exp(self.narrowness * narrowness(country, audience))
+    }
+}
+
+/// How narrow an audience is: the log of the market's listeners over it (0 for the whole market).
+fn narrowness(country: Country, audience: f64) -> f64 {
+    let listeners = crate::taxonomy::markets::market(country).total_listeners() as f64;
+    libm::log(listeners / audience.max(1.0)).max(0.0)
+}
+
+/// Solves the symmetric positive definite system `a·x = b` by Gaussian elimination with partial pivoting;
+/// `None` when it is singular.
+fn solve(mut a: [[f64; PRICE_TERMS]; PRICE_TERMS], mut b: [f64; PRICE_TERMS]) -> Option<[f64; PRICE_TERMS]> {
+    const N: usize = PRICE_TERMS;
+    for col in 0..N {
+        let pivot = (col..N).max_by(|i, j| a[*i][col].abs().total_cmp(&a[*j][col].abs()))?;
+        // NaN fails this test too.
+        if a[pivot][col].abs().partial_cmp(&1e-12) != Some(Ordering::Greater) {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        let top = a[col];
+        for row in col + 1..N {
+            let f = a[row][col] / top[col];
+            for (cell, above) in a[row].iter_mut().zip(top).skip(col) {
+                *cell -= f * above;
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut x = [0.0; N];
+    for row in (0..N).rev() {
+        let tail: f64 = (row + 1..N).map(|k| a[row][k] * x[k]).sum();
+        x[row] = (b[row] - tail) / a[row][row];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// The days of a flight in each month it touches: (month index from 0, days).
+fn month_days(start: NaiveDate, days: f64) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> = Vec::new();
+    let days = days.clamp(1.0, 366.0) as u64;
+    let mut day = start;
+    let mut left = days;
+    while left > 0 {
+        let month = day.month0() as usize;
+        // Days until the first of the next month (or the flight's end).
+        let next = if day.month() == 12 {
+            NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(day.year(), day.month() + 1, 1)
+        };
+        let in_month = next.map_or(left, |n| u64::try_from((n - day).num_days()).unwrap_or(left)).clamp(1, left);
+        out.push((month, in_month as f64));
+        left -= in_month;
+        day = match day.checked_add_days(Days::new(in_month)) {
+            Some(d) => d,
+            None => break,
+        };
+    }
+    out
 }
 
 /// `num / den` when both make sense.
@@ -132,6 +278,8 @@ pub struct History {
     pub rows: Vec<Row>,
     cells: BTreeMap<CellKey, Vec<usize>>,
     price_index: BTreeMap<Country, f64>,
+    /// How the calendar and the targeting move CPMs, learnt from these rows.
+    pub prices: Prices,
 }
 
 impl History {
@@ -140,13 +288,17 @@ impl History {
     pub fn new(ad_sets: &[HistoricalAdSet]) -> History {
         let mut sorted: Vec<&HistoricalAdSet> = ad_sets.iter().collect();
         sorted.sort_by(|a, b| canonical_order(a, b));
-        let rows: Vec<Row> = sorted.into_iter().filter_map(Row::from_history).collect();
+        let mut rows: Vec<Row> = sorted.into_iter().filter_map(Row::from_history).collect();
         let mut cells: BTreeMap<CellKey, Vec<usize>> = BTreeMap::new();
         for (i, r) in rows.iter().enumerate() {
             cells.entry((r.country, r.format, r.placement, r.objective)).or_default().push(i);
         }
         let price_index = price_index(&rows);
-        History { rows, cells, price_index }
+        let prices = Prices::learn(&rows, &cells);
+        for r in &mut rows {
+            r.price = prices.factor(r.country, r.audience, r.start, r.days);
+        }
+        History { rows, cells, price_index, prices }
     }
 
     /// Rows of one market, format and objective on any of `placements`.
@@ -310,6 +462,52 @@ pub(crate) mod tests {
         ]);
         assert!(h.price_index(Country::Us) > 1.0 && h.price_index(Country::Br) < 1.0);
         assert_eq!(h.price_index(Country::Jp), 1.0);
+    }
+
+    /// A year of monthly flights (two a month, two audiences) at CPMs that follow `month_cpm` and are
+    /// `narrow_premium` dearer on an audience a tenth of the other's.
+    fn priced_year(month_cpm: impl Fn(u32) -> f64, narrow_premium: f64) -> Vec<HistoricalAdSet> {
+        let listeners = crate::taxonomy::markets::market(Country::Us).total_listeners();
+        let mut rows = Vec::new();
+        for month in 1..=12 {
+            for (audience, premium) in [(listeners, 1.0), (listeners / 10, narrow_premium)] {
+                let mut r = row(Country::Us, Currency::Usd, 1_000_000_000, 0);
+                r.start = NaiveDate::from_ymd_opt(2025, month, 1).unwrap_or_default();
+                r.duration_days = 28;
+                r.audience_size = audience;
+                r.impressions = (1_000_000.0 / (month_cpm(month) * premium)) as u64;
+                rows.push(r.clone());
+                rows.push(r);
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn prices_learn_the_seasons_and_the_narrowness_premium() {
+        let december = |m: u32| if m == 12 { 26.0 } else { 20.0 };
+        let h = History::new(&priced_year(december, 1.2));
+        let p = h.prices;
+        // Shrunk a little toward no seasonality, but December stands out and the rest is flat.
+        assert!(p.months[11] / p.months[5] > 1.15 && p.months[11] / p.months[5] < 1.31, "{p:?}");
+        assert!((p.months[2] / p.months[5] - 1.0).abs() < 0.02, "{p:?}");
+        // 1.2× for an audience ten times narrower: ln 1.2 / ln 10 ≈ 0.079.
+        assert!((p.narrowness - 0.079).abs() < 0.01, "{p:?}");
+        // A flight across November and December is their mix.
+        let nov = NaiveDate::from_ymd_opt(2026, 11, 17).unwrap_or_default();
+        let listeners = crate::taxonomy::markets::market(Country::Us).total_listeners() as f64;
+        let mixed = p.factor(Country::Us, listeners, nov, 28.0);
+        assert!(mixed > p.months[10] && mixed < p.months[11], "{mixed} {p:?}");
+        assert!(p.factor(Country::Us, listeners / 10.0, nov, 28.0) > mixed * 1.15);
+    }
+
+    #[test]
+    fn without_evidence_prices_are_flat() {
+        let h = History::new(&[row(Country::Us, Currency::Usd, 1_000_000_000, 60_000)]);
+        assert_eq!(h.prices.narrowness, 0.0);
+        assert!(h.prices.months.iter().all(|m| (m - 1.0).abs() < 1e-9), "{:?}", h.prices);
+        assert_eq!(History::default().prices, Prices::default());
+        assert_eq!(month_days(NaiveDate::from_ymd_opt(2026, 1, 30).unwrap_or_default(), 4.0), vec![(0, 2.0), (1, 2.0)]);
     }
 
     #[test]

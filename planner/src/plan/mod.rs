@@ -258,7 +258,10 @@ impl<'a> Planner<'a> {
                 CountryOptions::new(history, cs, wanted, self.country_audience(country))
             })
             .collect();
-        let kept = self.keep_countries(options, funded, notes);
+        let mut kept = self.keep_countries(options, funded, notes);
+        for options in &mut kept {
+            self.rank_by_forecast(history, options, n);
+        }
         let picks = candidates::select(&kept, n);
         Some((picks.into_iter().map(|p| self.draft(history, p, n)).collect(), n))
     }
@@ -283,6 +286,38 @@ impl<'a> Planner<'a> {
         kept
     }
 
+    /// Re-scores a country's candidates by the result their fitted models forecast for an equal share of
+    /// the budget, as a share of the best forecast: what the plan would buy, where the rules' score only
+    /// describes the evidence. Candidates that cannot pursue the brief's objective keep their (negative)
+    /// score, so they still come last.
+    fn rank_by_forecast(&self, history: &History, options: &mut CountryOptions, n: usize) {
+        let per_ad_set = self.frame.usd(self.frame.total_units()) / n as f64;
+        let values: Vec<f64> = options
+            .ranked
+            .iter()
+            .map(|scored| {
+                if scored.score < 0.0 {
+                    return 0.0;
+                }
+                let draft = self.draft(history, scored.clone(), n);
+                let value = self
+                    .optimised_metric(scored.candidate.objective)
+                    .map_or(0.0, |m| draft.model.expect(m, per_ad_set, draft.audience as f64, self.days));
+                if value.is_finite() { value } else { 0.0 }
+            })
+            .collect();
+        let best = values.iter().copied().fold(0.0, f64::max);
+        if best <= 0.0 {
+            return;
+        }
+        for (scored, value) in options.ranked.iter_mut().zip(values) {
+            if scored.score >= 0.0 {
+                scored.score = value / best;
+            }
+        }
+        options.ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.candidate.cmp(&b.candidate)));
+    }
+
     /// Targeting, audience and fitted models of a chosen candidate.
     fn draft(&self, history: &History, scored: Scored, n: usize) -> Draft {
         let c = &scored.candidate;
@@ -292,7 +327,8 @@ impl<'a> Planner<'a> {
         let per_ad_set = self.frame.usd(self.frame.total_units()) / n as f64;
         let typical_x = per_ad_set / Metric::Impressions.exposure(audience as f64, self.days);
         let cell = Cell { country: c.country, format: c.format, placements: &c.placements, objective: c.objective };
-        let model = CellModel::build(history, cell, typical_x, self.days);
+        let price = history.prices.factor(c.country, audience as f64, self.schedule.start, self.days);
+        let model = CellModel::build(history, cell, typical_x, self.days, price);
         Draft { scored, targets, audience, model, notices }
     }
 
@@ -324,7 +360,7 @@ impl<'a> Planner<'a> {
             (Some(metric), None) => {
                 let exposure = metric.exposure(d.audience as f64, self.days);
                 let curve = d.model.get(metric).curve;
-                Response { ceiling: exposure * curve.asymptote, scale: exposure * curve.scale }
+                Response { ceiling: exposure * curve.asymptote, scale: exposure * curve.scale * d.model.price }
             }
             (None, _) => Response { ceiling: 0.0, scale: 1.0 },
         }

@@ -8,9 +8,12 @@
 //! indices, binned, and given the weight of [`PRIOR_WEIGHT`] observations — so a cell with three ad sets
 //! leans on it and a cell with fifty hardly notices it. With no history at all, conservative defaults
 //! stand in ([`default_curve`]). The spread of the history around the fitted curve gives the p10/p90.
+//! Spend is measured in typical prices: each historical budget is divided by its CPM factor (the season
+//! of its flight, the narrowness of its audience: `history::Prices`) and a planned budget by its own, so a
+//! narrow December flight buys what it costs.
 
 use super::curve::{self, Curve, Point};
-use super::history::{History, Row, sort};
+use super::history::{History, Row, median, sort};
 use crate::types::{AssetFormat, Country, Objective, Placement};
 
 /// How many observations the prior is worth.
@@ -98,6 +101,18 @@ pub struct MetricModel {
     pub curve: Curve,
     /// Residual spread.
     pub spread: Spread,
+    /// The normalised spend up to which the evidence reaches (its 90th percentile); beyond it the curve
+    /// extrapolates, and where it bends is a guess ([`MetricModel::spread_at`]).
+    pub evidence_x: f64,
+}
+
+impl MetricModel {
+    /// The spread at normalised spend `x`: the residual spread, its low side widened by half the log
+    /// distance beyond the evidence, since that is where saturation the history never met would bite.
+    pub fn spread_at(&self, x: f64) -> Spread {
+        let beyond = if x > self.evidence_x && self.evidence_x > 0.0 { libm::log(x / self.evidence_x) } else { 0.0 };
+        Spread { lo: (self.spread.lo - 0.5 * beyond).max(-3.0), hi: self.spread.hi }
+    }
 }
 
 /// Models for every metric of one candidate ad set.
@@ -109,6 +124,8 @@ pub struct CellModel {
     pub basis: Basis,
     /// How many pooled ad sets informed the prior.
     pub pooled: usize,
+    /// The planned ad set's CPM factor: its budget buys what `budget ÷ price` buys at typical prices.
+    pub price: f64,
 }
 
 /// What a model is built for.
@@ -126,8 +143,11 @@ pub struct Cell<'a> {
 
 impl CellModel {
     /// Fits every metric for a cell; `typical_x` (budget per listener-day the plan is likely to spend) and
-    /// the flight's `days` anchor the default curves when there is no history.
-    pub fn build(history: &History, cell: Cell<'_>, typical_x: f64, days: f64) -> CellModel {
+    /// the flight's `days` anchor the default curves when there is no history. `price` is the planned ad
+    /// set's CPM factor ([`super::history::Prices::factor`]).
+    pub fn build(history: &History, cell: Cell<'_>, typical_x: f64, days: f64, price: f64) -> CellModel {
+        let price = if price.is_finite() && price > 0.0 { price } else { 1.0 };
+        let typical_x = typical_x / price;
         let own = history.cell(cell.country, cell.format, cell.placements, cell.objective);
         let index = history.price_index(cell.country);
         // Pooled spend is rescaled to this market's prices: where CPMs are twice as high, the same result
@@ -145,13 +165,13 @@ impl CellModel {
         let shared = Metric::for_objective(cell.objective);
         let mut metrics = Metric::ALL.map(|m| {
             if m == Metric::Results && shared != Metric::Results {
-                return MetricModel { curve: Curve::FLAT, spread: Spread::DEFAULT };
+                return MetricModel { curve: Curve::FLAT, spread: Spread::DEFAULT, evidence_x: f64::INFINITY };
             }
             let typical = if m == Metric::Reach { anchor } else { typical_x };
             fit_metric(m, &own, &pooled, cell, index, typical)
         });
         metrics[Metric::Results as usize] = metrics[shared as usize];
-        CellModel { metrics, basis, pooled: pooled.len() }
+        CellModel { metrics, basis, pooled: pooled.len(), price }
     }
 
     /// A metric's model.
@@ -162,14 +182,19 @@ impl CellModel {
     /// Expected total of `metric` for a budget (USD over the flight) on an audience over a flight.
     pub fn expect(&self, metric: Metric, budget_usd: f64, audience: f64, days: f64) -> f64 {
         let exposure = metric.exposure(audience, days);
-        exposure * self.get(metric).curve.at(budget_usd / exposure)
+        exposure * self.get(metric).curve.at(self.x(metric, budget_usd, audience, days))
+    }
+
+    /// A budget (USD over the flight) as the metric's normalised spend.
+    pub fn x(&self, metric: Metric, budget_usd: f64, audience: f64, days: f64) -> f64 {
+        budget_usd / self.price / metric.exposure(audience, days)
     }
 }
 
 /// A row as a normalised observation; `price_factor` rescales pooled spend to the target market.
 fn point(row: &Row, metric: Metric, price_factor: f64) -> Point {
     let exposure = metric.exposure(row.audience, row.days);
-    Point { x: row.booked_usd * price_factor / exposure, y: metric.value(row) / exposure, w: 1.0 }
+    Point { x: row.booked_usd * price_factor / row.price / exposure, y: metric.value(row) / exposure, w: 1.0 }
 }
 
 /// Rows with the factor that rescales their spend to the target market's prices.
@@ -184,29 +209,45 @@ fn fit_metric(
     typical_x: f64,
 ) -> MetricModel {
     let own_points: Vec<Point> = own.iter().map(|(r, f)| point(r, metric, *f)).collect();
+    let prior_points: Vec<Point> = pooled.iter().map(|(r, f)| point(r, metric, *f)).collect();
     let prior = if pooled.is_empty() {
         default_points(default_curve(metric, cell.format, cell.objective, index), typical_x)
     } else {
-        let pooled_points: Vec<Point> = pooled.iter().map(|(r, f)| point(r, metric, *f)).collect();
-        bins(&pooled_points, PRIOR_BINS, PRIOR_WEIGHT)
+        bins(&prior_points, PRIOR_BINS, PRIOR_WEIGHT)
     };
-    let mut points =
-        if own_points.len() > CELL_BINS { bins(&own_points, CELL_BINS, own_points.len() as f64) } else { own_points };
-    points.extend(prior);
-    let mut curve = curve::fit(&points).unwrap_or(Curve::FLAT);
+    let fit_on = |own: &[Point]| {
+        let mut points = if own.len() > CELL_BINS { bins(own, CELL_BINS, own.len() as f64) } else { own.to_vec() };
+        points.extend(prior.iter().copied());
+        curve::fit(&points).unwrap_or(Curve::FLAT)
+    };
+    let mut curve = fit_on(&own_points);
+    let evidence = if own_points.is_empty() { &prior_points } else { &own_points };
+    let evidence_x = super::history::quantile_sorted(&sort(evidence.iter().map(|p| p.x).collect()), 0.9)
+        .filter(|x| *x > 0.0)
+        .unwrap_or(f64::INFINITY);
+    let centre = |rows: &[Scaled<'_>]| median(rows.iter().map(|r| residual(curve, metric, r)).collect()).unwrap_or(0.0);
+    let (spread, centre) = if own.len() >= MIN_SPREAD_POINTS {
+        // Out of fold: each half of the cell predicted by a curve fitted without it, so the range holds
+        // the curve's own error as well as the market's noise.
+        let folds: [Vec<Point>; 2] =
+            [0, 1].map(|k| own_points.iter().enumerate().filter(|(i, _)| i % 2 != k).map(|(_, p)| *p).collect());
+        let curves = folds.map(|f| fit_on(&f));
+        let residuals = own.iter().enumerate().map(|(i, r)| residual(curves[i % 2], metric, r)).collect();
+        (spread(residuals, 1.0), centre(own))
+    } else if pooled.len() >= MIN_SPREAD_POINTS {
+        // Borrowed evidence is less certain than the cell's own: widen it.
+        (spread(pooled.iter().map(|r| residual(curve, metric, r)).collect(), 1.5), centre(pooled))
+    } else {
+        (Spread::DEFAULT, 0.0)
+    };
+    // Least squares on relative errors runs low through multiplicative noise: the median residual moves
+    // the curve onto the history's median, so the p50 is a median.
+    curve.asymptote *= libm::exp(centre);
     if metric == Metric::Reach {
         // Nobody is reached twice: the share of the audience reached is at most one.
         curve.asymptote = curve.asymptote.min(1.0);
     }
-    let spread = if own.len() >= MIN_SPREAD_POINTS {
-        spread(curve, metric, own, 1.0)
-    } else if pooled.len() >= MIN_SPREAD_POINTS {
-        // Borrowed evidence is less certain than the cell's own: widen it.
-        spread(curve, metric, pooled, 1.5)
-    } else {
-        Spread::DEFAULT
-    };
-    MetricModel { curve, spread }
+    MetricModel { curve, spread, evidence_x }
 }
 
 /// Sorts points by `x` and averages them in up to `n` bins of (almost) equal counts, sharing `weight`.
@@ -228,21 +269,20 @@ fn bins(points: &[Point], n: usize, weight: f64) -> Vec<Point> {
         .collect()
 }
 
-/// Residual quantiles of the counts in log space (half a count of continuity keeps zero counts finite),
-/// widened when there are few observations.
-fn spread(curve: Curve, metric: Metric, rows: &[Scaled<'_>], widen: f64) -> Spread {
-    let residuals: Vec<f64> = rows
-        .iter()
-        .map(|(r, f)| {
-            let exposure = metric.exposure(r.audience, r.days);
-            let fitted = exposure * curve.at(r.booked_usd * f / exposure);
-            libm::log((metric.value(r) + 0.5) / (fitted + 0.5)).clamp(-3.0, 3.0)
-        })
-        .collect();
+/// A row's log residual around a curve, in counts (half a count of continuity keeps zero counts finite).
+fn residual(curve: Curve, metric: Metric, (r, f): &Scaled<'_>) -> f64 {
+    let exposure = metric.exposure(r.audience, r.days);
+    let fitted = exposure * curve.at(r.booked_usd * f / r.price / exposure);
+    libm::log((metric.value(r) + 0.5) / (fitted + 0.5)).clamp(-3.0, 3.0)
+}
+
+/// The 10th and 90th percentiles of residuals around their median, widened when there are few.
+fn spread(residuals: Vec<f64>, widen: f64) -> Spread {
     let sorted = sort(residuals);
     let widen = widen * (1.0 + 1.5 / libm::sqrt(sorted.len().max(1) as f64));
     let q = |p: f64| super::history::quantile_sorted(&sorted, p).unwrap_or(0.0);
-    Spread { lo: (q(0.1) * widen).clamp(-3.0, -0.05), hi: (q(0.9) * widen).clamp(0.05, 3.0) }
+    let centre = q(0.5);
+    Spread { lo: ((q(0.1) - centre) * widen).clamp(-3.0, -0.05), hi: ((q(0.9) - centre) * widen).clamp(0.05, 3.0) }
 }
 
 /// Conservative defaults per format: CPM (USD, at a typical market), impressions a listener can take per
@@ -335,7 +375,7 @@ mod tests {
     fn a_rich_cell_fits_its_own_history() {
         let rows: Vec<HistoricalAdSet> =
             (1..=30).map(|i| hist(Country::Us, 500 * i, 200_000 + 10_000 * i as u64)).collect();
-        let model = CellModel::build(&History::new(&rows), cell(Country::Us), 1e-3, 30.0);
+        let model = CellModel::build(&History::new(&rows), cell(Country::Us), 1e-3, 30.0, 1.0);
         assert_eq!(model.basis, Basis::Cell);
         let imp = model.get(Metric::Impressions).curve;
         assert!((imp.asymptote - 0.2).abs() < 0.02, "{imp:?}");
@@ -347,10 +387,10 @@ mod tests {
     fn an_empty_cell_borrows_from_other_markets_or_defaults() {
         let rows: Vec<HistoricalAdSet> = (1..=10).map(|i| hist(Country::Us, 800 * i, 300_000)).collect();
         let h = History::new(&rows);
-        let pooled = CellModel::build(&h, cell(Country::Br), 1e-3, 30.0);
+        let pooled = CellModel::build(&h, cell(Country::Br), 1e-3, 30.0, 1.0);
         assert_eq!(pooled.basis, Basis::Pooled);
         assert!(pooled.expect(Metric::Impressions, 5000.0, 1e6, 30.0) > 0.0);
-        let none = CellModel::build(&History::default(), cell(Country::Br), 1e-3, 30.0);
+        let none = CellModel::build(&History::default(), cell(Country::Br), 1e-3, 30.0, 1.0);
         assert_eq!(none.basis, Basis::Defaults);
         let imps = none.expect(Metric::Impressions, 5000.0, 1e6, 30.0);
         // Around the default CPM of $18: 5,000 USD buys a few hundred thousand impressions.
@@ -362,9 +402,47 @@ mod tests {
     }
 
     #[test]
+    fn noisy_history_gives_a_median_forecast_and_an_honest_range() {
+        // The same curve as `hist`, with multiplicative noise spread evenly from −0.5 to +0.5 in logs.
+        let rows: Vec<HistoricalAdSet> = (0..40)
+            .map(|i| {
+                let mut r = hist(Country::Us, 400 + 300 * (i % 10), 250_000);
+                let noise = ((i * 7 % 40) as f64 / 39.0 - 0.5).exp();
+                r.impressions = (r.impressions as f64 * noise) as u64;
+                r
+            })
+            .collect();
+        let model = CellModel::build(&History::new(&rows), cell(Country::Us), 1e-3, 30.0, 1.0);
+        let exact = hist(Country::Us, 1_500, 250_000).impressions as f64;
+        let p50 = model.expect(Metric::Impressions, 1_500.0, 250_000.0, 30.0);
+        assert!((p50 / exact - 1.0).abs() < 0.1, "{p50} vs {exact}");
+        let s = model.get(Metric::Impressions).spread;
+        // The history's own 10th/90th percentiles are ±0.4; out of fold and widened, the range holds them.
+        assert!(s.lo < -0.4 && s.hi > 0.4 && s.lo > -1.0 && s.hi < 1.0, "{s:?}");
+        // Far beyond the evidence the low side widens, the high side does not.
+        let m = model.get(Metric::Impressions);
+        let far = m.spread_at(m.evidence_x * 10.0);
+        assert!(far.lo < s.lo - 1.0 && far.hi == s.hi, "{far:?}");
+        assert_eq!(m.spread_at(m.evidence_x / 2.0), s);
+    }
+
+    #[test]
+    fn a_dearer_flight_buys_less() {
+        let rows: Vec<HistoricalAdSet> = (1..=10).map(|i| hist(Country::Us, 800 * i, 300_000)).collect();
+        let h = History::new(&rows);
+        let typical = CellModel::build(&h, cell(Country::Us), 1e-3, 30.0, 1.0);
+        let december = CellModel::build(&h, cell(Country::Us), 1e-3, 30.0, 1.3);
+        let (a, b) = (
+            typical.expect(Metric::Impressions, 4_000.0, 300_000.0, 30.0),
+            december.expect(Metric::Impressions, 4_000.0, 300_000.0, 30.0),
+        );
+        assert!(b < a * 0.85 && b > a * 0.6, "{a} {b}");
+    }
+
+    #[test]
     fn reach_never_exceeds_the_audience() {
         let rows: Vec<HistoricalAdSet> = (1..=10).map(|i| hist(Country::Us, 800 * i, 300_000)).collect();
-        let model = CellModel::build(&History::new(&rows), cell(Country::Us), 1e-3, 30.0);
+        let model = CellModel::build(&History::new(&rows), cell(Country::Us), 1e-3, 30.0, 1.0);
         assert!(model.expect(Metric::Reach, 1e9, 1000.0, 30.0) <= 1000.0);
     }
 }
