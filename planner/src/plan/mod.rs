@@ -3,12 +3,13 @@
 //! Where to start reading: [`plan_from_history`], which runs the steps in order:
 //! 1. `allocate::BudgetFrame` — the budget in integer units and the 250 USD-equivalent minimum per ad set
 //!    (a budget below it gets a question, not a plan);
-//! 2. `candidates` — every combination the Ads API accepts ([`rules`]), ranked on the evidence the way
-//!    Spotify's planner does, and the selection: how many ad sets the budget buys (SPEC §4's EUR table),
-//!    which countries the budget can cover, never two with the same format and objective in a country;
+//! 2. `candidates` — every combination the Ads API accepts ([`rules`]), scored on the evidence the way
+//!    Spotify's planner does (which decides the countries a small budget covers), then re-ranked by the
+//!    result each one's fitted model forecasts (`rank_by_forecast`), and the selection: how many ad sets
+//!    the budget buys (SPEC §4's EUR table), never two with the same format and objective in a country;
 //! 3. `policy` — each ad set's targeting (one country, alcohol ages, minors), frequency caps;
 //! 4. `model` and `curve` — saturating response curves per ad set from its history, pooled toward a
-//!    prior when thin;
+//!    prior when thin, in prices corrected for the season and the audience's narrowness (`history`);
 //! 5. `allocate` — the budget split at equal marginal return, rounded to micros that add up exactly;
 //! 6. `forecast` and `describe` — p10/p50/p90 forecasts, evidence, names and reasons.
 //!

@@ -7,7 +7,8 @@
 //! the same format and objective in every market of the answer, its spend rescaled by the markets' price
 //! indices, binned, and given the weight of [`PRIOR_WEIGHT`] observations — so a cell with three ad sets
 //! leans on it and a cell with fifty hardly notices it. With no history at all, conservative defaults
-//! stand in ([`default_curve`]). The spread of the history around the fitted curve gives the p10/p90.
+//! stand in ([`default_curve`]). The curve is moved onto the history's median, and the spread of the
+//! history around curves fitted without it (out of fold) gives the p10/p90.
 //! Spend is measured in typical prices: each historical budget is divided by its CPM factor (the season
 //! of its flight, the narrowness of its audience: `history::Prices`) and a planned budget by its own, so a
 //! narrow December flight buys what it costs.
