@@ -13,13 +13,16 @@ use crate::types::{Budget, BudgetType, Currency};
 /// The minimum an ad set must spend over its flight, in USD micros.
 pub const MIN_AD_SET_USD_MICROS: i64 = 250_000_000;
 
-/// An ad set's expected result as a function of its budget `s` (USD): `c·(1 − exp(−s/d))`.
+/// An ad set's expected result as a function of its budget `s` (USD): `c·(1 − exp(−min(s, k)/d))`, where
+/// `k` is the budget its audience can absorb: beyond it more budget buys nothing.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Response {
     /// Asymptote: the most this ad set can deliver.
     pub ceiling: f64,
     /// Budget at which 63% of the ceiling is reached.
     pub scale: f64,
+    /// The budget its audience absorbs (`f64::INFINITY` when unknown).
+    pub capacity: f64,
 }
 
 impl Response {
@@ -30,21 +33,28 @@ impl Response {
 
     /// Expected result for budget `s`.
     pub fn at(&self, s: f64) -> f64 {
+        let s = s.min(self.capacity);
         if self.usable() && s > 0.0 { self.ceiling * -libm::expm1(-s / self.scale) } else { 0.0 }
     }
 
     /// Marginal result per USD at budget `s`.
     pub fn marginal(&self, s: f64) -> f64 {
-        if self.usable() { self.ceiling / self.scale * libm::exp(-s.max(0.0) / self.scale) } else { 0.0 }
+        if self.usable() && s < self.capacity {
+            self.ceiling / self.scale * libm::exp(-s.max(0.0) / self.scale)
+        } else {
+            0.0
+        }
     }
 
-    /// The budget at which the marginal return falls to `lambda` (never below `min`).
+    /// The budget at which the marginal return falls to `lambda` (never below `min`, never above the
+    /// capacity unless the minimum is).
     fn budget_at(&self, lambda: f64, min: f64) -> f64 {
         if !self.usable() || lambda <= 0.0 {
             return min;
         }
         let ratio = self.ceiling / (self.scale * lambda);
-        if ratio <= 1.0 { min } else { (self.scale * libm::log(ratio)).max(min) }
+        let unbounded = if ratio <= 1.0 { min } else { self.scale * libm::log(ratio) };
+        unbounded.min(self.capacity).max(min)
     }
 }
 
@@ -61,6 +71,11 @@ pub fn optimise(responses: &[Response], total: f64, min: f64) -> Vec<f64> {
     let even = vec![total / n as f64; n];
     if !(total.is_finite() && min.is_finite()) || total <= min * n as f64 || !responses.iter().any(Response::usable) {
         return even;
+    }
+    // More budget than the audiences absorb: every ad set over its capacity by the same factor.
+    let room: f64 = responses.iter().map(|r| if r.usable() { r.capacity.max(min) } else { min }).sum();
+    if room <= total {
+        return responses.iter().map(|r| if r.usable() { r.capacity.max(min) } else { min } * total / room).collect();
     }
     let spend = |lambda: f64| responses.iter().map(|r| r.budget_at(lambda, min)).sum::<f64>();
     // At λ_hi every ad set sits at its minimum; λ_lo is lowered until the budgets exceed the total.
@@ -212,7 +227,7 @@ mod tests {
     use super::*;
 
     fn r(ceiling: f64, scale: f64) -> Response {
-        Response { ceiling, scale }
+        Response { ceiling, scale, capacity: f64::INFINITY }
     }
 
     #[test]
@@ -235,6 +250,23 @@ mod tests {
         let rs = [r(1e6, 3000.0), r(10.0, 1.0)];
         let b = optimise(&rs, 5000.0, 300.0);
         assert!((b[1] - 300.0).abs() < 1e-6 && (b[0] - 4700.0).abs() < 1e-6, "{b:?}");
+    }
+
+    #[test]
+    fn a_full_ad_set_passes_the_budget_on() {
+        // The better ad set can only absorb 2,000: the rest goes to the other, whose return is lower.
+        let full = Response { capacity: 2_000.0, ..r(1e6, 3000.0) };
+        let b = optimise(&[full, r(4e5, 3000.0)], 6_000.0, 100.0);
+        assert!((b[0] - 2_000.0).abs() < 1e-6 && (b[1] - 4_000.0).abs() < 1e-6, "{b:?}");
+        assert_eq!(full.marginal(2_500.0), 0.0);
+        assert_eq!(full.at(2_500.0), full.at(2_000.0));
+    }
+
+    #[test]
+    fn more_budget_than_every_audience_absorbs_is_shared_by_capacity() {
+        let rs = [Response { capacity: 1_000.0, ..r(1e6, 3000.0) }, Response { capacity: 3_000.0, ..r(4e5, 1000.0) }];
+        let b = optimise(&rs, 8_000.0, 100.0);
+        assert!((b[0] - 2_000.0).abs() < 1e-6 && (b[1] - 6_000.0).abs() < 1e-6, "{b:?}");
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub struct Inputs<'a> {
     pub audience: u64,
     /// Flight length, days.
     pub days: f64,
-    /// Expected share of the budget actually spent (0.5–1).
+    /// Expected share of the budget actually spent (0–1).
     pub delivery: f64,
 }
 
@@ -82,7 +82,7 @@ pub fn result_name(objective: Objective) -> &'static str {
 
 /// Expected spend: the booked budget times the expected delivery rate.
 pub fn spend_micros(flight_micros: i64, delivery: f64) -> i64 {
-    let d = if delivery.is_finite() { delivery.clamp(0.5, 1.0) } else { 1.0 };
+    let d = if delivery.is_finite() { delivery.clamp(0.0, 1.0) } else { 1.0 };
     let spend = flight_micros as f64 * d;
     if spend.is_finite() { spend.clamp(0.0, i64::MAX as f64).round() as i64 } else { flight_micros }
 }

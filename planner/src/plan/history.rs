@@ -181,6 +181,92 @@ impl Prices {
     }
 }
 
+/// How much of a booked budget the market delivers as an ad set's demand grows against its audience's
+/// supply. Demand is the impressions the budget would buy at the cell's typical CPM, per targetable listener
+/// per day; every historical ad set is one (demand, delivery rate) observation, from every cell of the
+/// answer (an audience's supply is its listeners' time, whatever the format). They are binned by demand
+/// and made non-increasing; beyond the last bin, delivered impressions stay at the last bin's level (the
+/// most the history ever bought from an audience).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Supply {
+    /// (demand, delivery rate) knots, demand ascending, delivery non-increasing; empty without evidence.
+    knots: Vec<(f64, f64)>,
+}
+
+/// Fewer observations than this say nothing about supply.
+const MIN_SUPPLY_ROWS: usize = 40;
+/// Observations per knot.
+const SUPPLY_ROWS_PER_KNOT: usize = 8;
+/// The delivery shortfall beyond the unconstrained rate that [`Supply::capacity`] still accepts.
+pub const SUPPLY_SLACK: f64 = 0.05;
+
+impl Supply {
+    fn learn(rows: &[Row], cells: &BTreeMap<CellKey, Vec<usize>>) -> Supply {
+        let mut points: Vec<(f64, f64)> = Vec::new();
+        for indices in cells.values() {
+            let typical = median(indices.iter().filter_map(|i| rows[*i].cpm().map(|c| c / rows[*i].price)).collect());
+            let Some(cpm) = typical.filter(|c| *c > 0.0) else { continue };
+            for r in indices.iter().map(|i| &rows[*i]) {
+                let demand = r.booked_usd / r.price / cpm * 1000.0 / (r.audience * r.days);
+                let delivery = r.delivery();
+                if demand.is_finite() && demand > 0.0 && delivery.is_finite() {
+                    points.push((demand, delivery.clamp(0.0, 1.0)));
+                }
+            }
+        }
+        if points.len() < MIN_SUPPLY_ROWS {
+            return Supply::default();
+        }
+        points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let n = points.len() / SUPPLY_ROWS_PER_KNOT;
+        let mut knots: Vec<(f64, f64)> = (0..n)
+            .filter_map(|k| {
+                let chunk = &points[k * points.len() / n..(k + 1) * points.len() / n];
+                let demand = median(chunk.iter().map(|p| p.0).collect())?;
+                let delivery = median(chunk.iter().map(|p| p.1).collect())?;
+                Some((demand, delivery))
+            })
+            .collect();
+        // More demand never delivers a larger share.
+        for k in 1..knots.len() {
+            knots[k].1 = knots[k].1.min(knots[k - 1].1);
+        }
+        Supply { knots }
+    }
+
+    /// The expected share of a booked budget delivered at `demand` (impressions wanted per listener-day);
+    /// `None` without evidence.
+    pub fn delivery(&self, demand: f64) -> Option<f64> {
+        let (first, last) = (self.knots.first()?, self.knots.last()?);
+        if demand.is_nan() || demand <= first.0 {
+            return Some(first.1);
+        }
+        if demand >= last.0 {
+            return Some(last.1 * last.0 / demand);
+        }
+        let k = self.knots.iter().position(|(d, _)| *d >= demand)?;
+        let ((d0, v0), (d1, v1)) = (self.knots[k - 1], self.knots[k]);
+        let t = if d1 > d0 { libm::log(demand / d0) / libm::log(d1 / d0) } else { 1.0 };
+        Some(v0 + (v1 - v0) * t)
+    }
+
+    /// The largest demand still delivered within [`SUPPLY_SLACK`] of the rate at low demand: where more
+    /// budget stops buying its share of impressions. Infinite without evidence.
+    pub fn capacity(&self) -> f64 {
+        let Some(&(_, base)) = self.knots.first() else { return f64::INFINITY };
+        let floor = base - SUPPLY_SLACK;
+        match self.knots.iter().position(|(_, v)| *v < floor) {
+            Some(0) => self.knots[0].0,
+            Some(k) => {
+                let ((d0, v0), (d1, v1)) = (self.knots[k - 1], self.knots[k]);
+                let t = if v0 > v1 { (v0 - floor) / (v0 - v1) } else { 0.0 };
+                libm::exp(libm::log(d0) + t * (libm::log(d1) - libm::log(d0)))
+            }
+            None => self.knots.last().map_or(f64::INFINITY, |(d, v)| d * v / floor),
+        }
+    }
+}
+
 /// How narrow an audience is: the log of the market's listeners over it (0 for the whole market).
 fn narrowness(country: Country, audience: f64) -> f64 {
     let listeners = crate::taxonomy::markets::market(country).total_listeners() as f64;
@@ -280,6 +366,8 @@ pub struct History {
     price_index: BTreeMap<Country, f64>,
     /// How the calendar and the targeting move CPMs, learnt from these rows.
     pub prices: Prices,
+    /// How delivery falls as demand outgrows an audience's supply, learnt from these rows.
+    pub supply: Supply,
 }
 
 impl History {
@@ -298,7 +386,8 @@ impl History {
         for r in &mut rows {
             r.price = prices.factor(r.country, r.audience, r.start, r.days);
         }
-        History { rows, cells, price_index, prices }
+        let supply = Supply::learn(&rows, &cells);
+        History { rows, cells, price_index, prices, supply }
     }
 
     /// Rows of one market, format and objective on any of `placements`.
@@ -499,6 +588,34 @@ pub(crate) mod tests {
         let mixed = p.factor(Country::Us, listeners, nov, 28.0);
         assert!(mixed > p.months[10] && mixed < p.months[11], "{mixed} {p:?}");
         assert!(p.factor(Country::Us, listeners / 10.0, nov, 28.0) > mixed * 1.15);
+    }
+
+    #[test]
+    fn supply_learns_where_delivery_falls() {
+        // At a CPM of 10 USD, demand is budget ÷ 10 × 1000 impressions over 100,000 listeners × 30 days.
+        // Delivery is 96% up to 0.1 impressions per listener-day; beyond, impressions stay at 0.096.
+        let rows: Vec<HistoricalAdSet> = (0..80)
+            .map(|i| {
+                let budget_usd = 30.0 * 1.1_f64.powi(i);
+                let demand = budget_usd / 10.0 * 1000.0 / 3_000_000.0;
+                let delivery = if demand <= 0.1 { 0.96 } else { 0.96 * 0.1 / demand };
+                let mut r = row(Country::Us, Currency::Usd, (budget_usd * delivery * 1e6) as i64, 0);
+                r.booked_micros = (budget_usd * 1e6) as i64;
+                r.impressions = (budget_usd * delivery / 10.0 * 1000.0) as u64;
+                r.audience_size = 100_000;
+                r
+            })
+            .collect();
+        let supply = History::new(&rows).supply;
+        assert!((supply.delivery(0.01).unwrap_or_default() - 0.96).abs() < 1e-9, "{supply:?}");
+        let capacity = supply.capacity();
+        // Within a knot (eight ad sets, a factor of two in demand here) of the truth.
+        assert!(capacity > 0.06 && capacity < 0.12, "{capacity} {supply:?}");
+        // Far beyond the evidence delivered impressions stay where they were.
+        let far = supply.delivery(100.0).unwrap_or_default();
+        assert!(far > 0.0 && far < 0.002, "{far}");
+        assert_eq!(History::new(&rows[..10]).supply.delivery(0.01), None);
+        assert_eq!(Supply::default().capacity(), f64::INFINITY);
     }
 
     #[test]

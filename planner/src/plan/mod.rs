@@ -37,7 +37,7 @@ pub use self::allocate::Response;
 use self::candidates::{Candidate, CountryOptions, Scored, Wanted};
 use self::describe::{Share, money_ceil, usd_to_micros};
 use self::history::History;
-use self::model::{Cell, CellModel, Metric};
+use self::model::{Cell, CellModel, DEFAULT_DELIVERY, Metric};
 use self::notes::Notes;
 use self::policy::{CategoryPolicy, Notice};
 use crate::performance::{PerformanceAnswer, PerformanceQuery, PerformanceSource, SourceError};
@@ -359,11 +359,20 @@ impl<'a> Planner<'a> {
                 })
             }
             (Some(metric), None) => {
-                let exposure = metric.exposure(d.audience as f64, self.days);
+                let (audience, days) = (d.audience as f64, self.days);
+                let exposure = metric.exposure(audience, days);
                 let curve = d.model.get(metric).curve;
-                Response { ceiling: exposure * curve.asymptote, scale: exposure * curve.scale * d.model.price }
+                // Below its capacity an ad set delivers its usual share of the budget; above, the optimizer
+                // sees no return, so it moves the money where the audience still has room.
+                let capacity = d.model.capacity_usd(audience, days);
+                let usual = d.model.delivery(0.0, audience, days);
+                Response {
+                    ceiling: exposure * curve.asymptote,
+                    scale: exposure * curve.scale * d.model.price / usual.max(0.05),
+                    capacity,
+                }
             }
-            (None, _) => Response { ceiling: 0.0, scale: 1.0 },
+            (None, _) => Response { ceiling: 0.0, scale: 1.0, capacity: f64::INFINITY },
         }
     }
 
@@ -373,6 +382,10 @@ impl<'a> Planner<'a> {
         let total = frame.total_units();
         let (total_usd, min_usd) = (frame.usd(total), frame.usd(frame.min_units));
         let responses: Vec<Response> = drafts.iter().map(|d| self.response(d)).collect();
+        let absorbed: f64 = responses.iter().map(|r| r.capacity).sum();
+        if absorbed < total_usd {
+            notes::supply(notes, absorbed / total_usd);
+        }
         let budgets = allocate::optimise(&responses, total_usd, min_usd);
         let above: Vec<f64> = budgets.iter().map(|b| b - min_usd).collect();
         let units = allocate::to_units(&above, total, frame.min_units);
@@ -436,6 +449,8 @@ impl<'a> Planner<'a> {
         let stats = &d.scored.stats;
         let currency = self.frame.budget.currency;
         let delivery = stats.delivery.unwrap_or(DEFAULT_DELIVERY);
+        // What this budget will deliver on this audience, which the history's median cannot say.
+        let expected_delivery = d.model.delivery(self.frame.usd(units), d.audience as f64, self.days);
         let forecast = forecast::forecast(forecast::Inputs {
             model: &d.model,
             objective: c.objective,
@@ -444,9 +459,9 @@ impl<'a> Planner<'a> {
             currency,
             audience: d.audience,
             days: self.days,
-            delivery,
+            delivery: expected_delivery,
         });
-        let spend = forecast::spend_micros(self.frame.flight_micros(units), delivery);
+        let spend = forecast::spend_micros(self.frame.flight_micros(units), expected_delivery);
         let evidence = Evidence {
             comparable_campaigns: u32::try_from(stats.comparable).unwrap_or(u32::MAX),
             median_cpm: Money {
@@ -524,9 +539,6 @@ impl<'a> Planner<'a> {
         audience(&targets, country)
     }
 }
-
-/// Delivery assumed when there is no history to take a median from.
-const DEFAULT_DELIVERY: f64 = 0.95;
 
 /// Listeners the targets can reach in a country (its cities' population narrows it).
 fn audience(targets: &Targets, country: Country) -> u64 {
@@ -677,20 +689,24 @@ mod tests {
     }
 
     #[test]
-    fn on_the_fitted_curves_the_split_beats_even_and_equalises_marginal_returns() {
-        // A narrow audience and a big budget: both ad sets saturate, so neither minimum binds.
+    fn more_than_the_audiences_absorb_is_shared_by_capacity_and_said() {
+        // A narrow audience and a big budget: in this history delivery falls long before that.
         let b = reach_brief(150_000, AgeRange { min: 18, max: 19 });
-        let Fitted { responses, budgets, total, min } = fitted(&b);
+        let Fitted { responses, budgets, total, .. } = fitted(&b);
         assert_eq!(responses.len(), 2);
-        assert!(budgets.iter().all(|s| *s > min * 1.5), "no minimum binds: {budgets:?}");
-        let value = |split: &[f64]| responses.iter().zip(split).map(|(r, s)| r.at(*s)).sum::<f64>();
-        let even = vec![total / 2.0; 2];
-        assert!(value(&budgets) > value(&even), "{} vs {}", value(&budgets), value(&even));
-        let m: Vec<f64> = responses.iter().zip(&budgets).map(|(r, s)| r.marginal(*s)).collect();
-        assert!((m[0] - m[1]).abs() <= 1e-6 * m[0].max(m[1]), "{m:?}");
-        // And the integer split loses nothing measurable against the float optimum.
+        let room: f64 = responses.iter().map(|r| r.capacity).sum();
+        assert!(room < total, "{responses:?}");
+        let over: Vec<f64> = responses.iter().zip(&budgets).map(|(r, s)| s / r.capacity).collect();
+        assert!((over[0] - over[1]).abs() < 1e-9 * over[0], "{over:?}");
         let outcome = plan_from_history(&b, &PerformanceAnswer { ad_sets: saturating_history() });
+        assert!(outcome.assumptions.iter().any(|a| a.contains("absorbed only about")), "{:?}", outcome.assumptions);
+        // The forecast spends what the audience takes, not the budget.
         let plan = outcome.plan.expect("plan");
+        for a in &plan.ad_sets {
+            let spend = a.forecast.cpm.micro_amount as f64 * a.forecast.impressions.p50 as f64 / 1000.0;
+            assert!(spend < a.budget.micro_amount as f64 * 0.8, "{spend} of {}", a.budget.micro_amount);
+        }
+        // And the integer split loses nothing measurable against the float one.
         let units: Vec<f64> = plan.ad_sets.iter().map(|a| a.budget.micro_amount as f64 / 1e6).collect();
         let mut sorted_budgets = budgets.clone();
         sorted_budgets.sort_by(|a, b| b.total_cmp(a));
@@ -703,7 +719,7 @@ mod tests {
     fn a_cheap_unsaturated_ad_set_takes_the_rest_and_the_dear_one_its_minimum() {
         // A broad audience and a modest budget: curves are nearly linear, so the cheaper format takes
         // everything above the other's minimum.
-        let b = reach_brief(20_000, AgeRange { min: 18, max: 65 });
+        let b = reach_brief(6_000, AgeRange { min: 18, max: 65 });
         let Fitted { responses, budgets, total, min } = fitted(&b);
         let value = |split: &[f64]| responses.iter().zip(split).map(|(r, s)| r.at(*s)).sum::<f64>();
         assert!(value(&budgets) > value(&[total / 2.0, total / 2.0]));

@@ -9,12 +9,14 @@
 //! leans on it and a cell with fifty hardly notices it. With no history at all, conservative defaults
 //! stand in ([`default_curve`]). The curve is moved onto the history's median, and the spread of the
 //! history around curves fitted without it (out of fold) gives the p10/p90.
-//! Spend is measured in typical prices: each historical budget is divided by its CPM factor (the season
-//! of its flight, the narrowness of its audience: `history::Prices`) and a planned budget by its own, so a
-//! narrow December flight buys what it costs.
+//! The curves answer to the spend actually delivered, in typical prices: each historical ad set's spend is
+//! divided by its CPM factor (the season of its flight, the narrowness of its audience: `history::Prices`).
+//! A planned budget is first cut to what its audience's supply delivers (`history::Supply`, at the demand
+//! the budget puts on the audience), then divided by its own factor, so a narrow December flight buys what
+//! it costs and a budget its audience cannot absorb buys what the audience holds.
 
 use super::curve::{self, Curve, Point};
-use super::history::{History, Row, median, sort};
+use super::history::{History, Row, SUPPLY_SLACK, Supply, median, sort};
 use crate::types::{AssetFormat, Country, Objective, Placement};
 
 /// How many observations the prior is worth.
@@ -127,7 +129,18 @@ pub struct CellModel {
     pub pooled: usize,
     /// The planned ad set's CPM factor: its budget buys what `budget ÷ price` buys at typical prices.
     pub price: f64,
+    /// Its typical CPM, USD at typical prices (the evidence's median, else a default): what turns a
+    /// budget into the impressions it asks of the audience.
+    pub cpm_usd: f64,
+    /// How its audience's supply cuts delivery (the history's, shared by every cell).
+    pub supply: Supply,
+    /// The most impressions per targetable listener per day its own frequency caps allow: however thin
+    /// the history, no budget buys more.
+    pub max_frequency: f64,
 }
+
+/// The share of a budget delivered when the history says nothing about supply.
+pub const DEFAULT_DELIVERY: f64 = 0.95;
 
 /// What a model is built for.
 #[derive(Clone, Copy, Debug)]
@@ -161,6 +174,10 @@ impl CellModel {
             (true, true) => Basis::Defaults,
         };
         let own: Vec<(&Row, f64)> = own.into_iter().map(|r| (r, 1.0)).collect();
+        let evidence = if own.is_empty() { &pooled } else { &own };
+        let cpm_usd = median(evidence.iter().filter_map(|(r, f)| r.cpm().map(|c| c * f / r.price)).collect())
+            .filter(|c| *c > 0.0)
+            .unwrap_or_else(|| default_cpm(cell.format, index));
         let anchor = if days > 0.0 { typical_x * days } else { typical_x };
         // The result of reach, impressions and clicks objectives is that metric: it is fitted once.
         let shared = Metric::for_objective(cell.objective);
@@ -172,7 +189,9 @@ impl CellModel {
             fit_metric(m, &own, &pooled, cell, index, typical)
         });
         metrics[Metric::Results as usize] = metrics[shared as usize];
-        CellModel { metrics, basis, pooled: pooled.len(), price }
+        let max_frequency = super::policy::max_daily_frequency(cell.objective);
+        let supply = history.supply.clone();
+        CellModel { metrics, basis, pooled: pooled.len(), price, cpm_usd, supply, max_frequency }
     }
 
     /// A metric's model.
@@ -186,16 +205,36 @@ impl CellModel {
         exposure * self.get(metric).curve.at(self.x(metric, budget_usd, audience, days))
     }
 
-    /// A budget (USD over the flight) as the metric's normalised spend.
+    /// A budget (USD over the flight) as the metric's normalised delivered spend.
     pub fn x(&self, metric: Metric, budget_usd: f64, audience: f64, days: f64) -> f64 {
-        budget_usd / self.price / metric.exposure(audience, days)
+        budget_usd * self.delivery(budget_usd, audience, days) / self.price / metric.exposure(audience, days)
+    }
+
+    /// The share of a budget (USD over the flight) the audience's supply is expected to deliver.
+    pub fn delivery(&self, budget_usd: f64, audience: f64, days: f64) -> f64 {
+        let demand = self.demand(budget_usd, audience, days);
+        let usual = self.supply.delivery(demand).unwrap_or(DEFAULT_DELIVERY);
+        if demand > 0.0 { usual.min(self.max_frequency / demand) } else { usual }
+    }
+
+    /// The impressions a budget (USD over the flight) asks of each listener a day at the typical CPM.
+    fn demand(&self, budget_usd: f64, audience: f64, days: f64) -> f64 {
+        budget_usd / self.price / self.cpm_usd * 1000.0 / Metric::Impressions.exposure(audience, days)
+    }
+
+    /// The largest budget (USD over the flight) the audience absorbs at its usual delivery rate: the
+    /// history's [`Supply::capacity`], and never more than the frequency caps let it take.
+    pub fn capacity_usd(&self, audience: f64, days: f64) -> f64 {
+        let usual = self.supply.delivery(0.0).unwrap_or(DEFAULT_DELIVERY);
+        let demand = self.supply.capacity().min(self.max_frequency / (usual - SUPPLY_SLACK).max(0.05));
+        demand * self.cpm_usd * self.price * Metric::Impressions.exposure(audience, days) / 1000.0
     }
 }
 
 /// A row as a normalised observation; `price_factor` rescales pooled spend to the target market.
 fn point(row: &Row, metric: Metric, price_factor: f64) -> Point {
     let exposure = metric.exposure(row.audience, row.days);
-    Point { x: row.booked_usd * price_factor / row.price / exposure, y: metric.value(row) / exposure, w: 1.0 }
+    Point { x: row.spend_usd * price_factor / row.price / exposure, y: metric.value(row) / exposure, w: 1.0 }
 }
 
 /// Rows with the factor that rescales their spend to the target market's prices.
@@ -273,7 +312,7 @@ fn bins(points: &[Point], n: usize, weight: f64) -> Vec<Point> {
 /// A row's log residual around a curve, in counts (half a count of continuity keeps zero counts finite).
 fn residual(curve: Curve, metric: Metric, (r, f): &Scaled<'_>) -> f64 {
     let exposure = metric.exposure(r.audience, r.days);
-    let fitted = exposure * curve.at(r.booked_usd * f / r.price / exposure);
+    let fitted = exposure * curve.at(r.spend_usd * f / r.price / exposure);
     libm::log((metric.value(r) + 0.5) / (fitted + 0.5)).clamp(-3.0, 3.0)
 }
 
@@ -290,12 +329,12 @@ fn spread(residuals: Vec<f64>, widen: f64) -> Spread {
 /// day from one ad set, reach per impression at low frequency, and per-impression rates. Calibrated to the
 /// low end of the public benchmarks in the reference (§7) so a plan without evidence under-promises.
 fn default_curve(metric: Metric, format: AssetFormat, objective: Objective, index: f64) -> Curve {
-    let (cpm, ctr) = match format {
-        AssetFormat::Audio => (18.0, 0.0012),
-        AssetFormat::Video => (25.0, 0.004),
-        AssetFormat::Image => (10.0, 0.002),
+    let ctr = match format {
+        AssetFormat::Audio => 0.0012,
+        AssetFormat::Video => 0.004,
+        AssetFormat::Image => 0.002,
     };
-    let cpm = cpm * index;
+    let cpm = default_cpm(format, index);
     let per_impression = match metric {
         Metric::Impressions => 1.0,
         Metric::Reach => 0.3,
@@ -317,6 +356,16 @@ fn default_curve(metric: Metric, format: AssetFormat, objective: Objective, inde
     let slope = 1000.0 / cpm * per_impression;
     let scale = if slope > 0.0 { asymptote / slope } else { 1.0 };
     Curve { asymptote, scale }
+}
+
+/// The default CPM of a format in USD, in a market whose price index is `index`.
+fn default_cpm(format: AssetFormat, index: f64) -> f64 {
+    let cpm = match format {
+        AssetFormat::Audio => 18.0,
+        AssetFormat::Video => 25.0,
+        AssetFormat::Image => 10.0,
+    };
+    cpm * index
 }
 
 /// The default curve sampled around the spend the plan is likely to make.

@@ -52,6 +52,14 @@ pub fn category(notes: &mut Notes, category_id: &str, policy: CategoryPolicy) {
     }
 }
 
+/// A budget larger than the planned audiences absorb: the share they take at their usual delivery rate.
+pub fn supply(notes: &mut Notes, absorbed: f64) {
+    let percent = (absorbed * 100.0).clamp(1.0, 99.0).floor();
+    notes.push(&format!(
+        "In past campaigns, audiences like these absorbed only about {percent:.0}% of a budget this size over this flight: expect part of it to go unspent. Widen the targeting, add a market or lengthen the flight to spend it all."
+    ));
+}
+
 /// Countries the budget could not cover.
 pub fn left_out(notes: &mut Notes, kept: &[Country], left: &[Country]) {
     let names = |v: &[Country]| v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");

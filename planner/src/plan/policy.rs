@@ -165,6 +165,21 @@ pub fn frequency_caps(objective: Objective) -> Vec<FrequencyCap> {
     vec![cap(FrequencyUnit::Day, day), cap(FrequencyUnit::Week, week)]
 }
 
+/// The most impressions per listener per day an ad set's [`frequency_caps`] allow.
+pub fn max_daily_frequency(objective: Objective) -> f64 {
+    frequency_caps(objective)
+        .iter()
+        .map(|c| {
+            let days = match c.frequency_unit {
+                FrequencyUnit::Day => 1.0,
+                FrequencyUnit::Week => 7.0,
+                FrequencyUnit::Month => 30.0,
+            };
+            f64::from(c.max_impressions) / (days * f64::from(c.frequency_period.max(1)))
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// Removes repeats, keeping first occurrences in order.
 fn dedup<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
     let mut out = Vec::new();

@@ -104,7 +104,7 @@ pub fn true_response(truth: &Truth, r: &CurveRequest<'_>) -> Response {
         })
         .filter(|(_, y)| *y > 0.0)
         .collect();
-    fit(&points).unwrap_or(Response { ceiling: 0.0, scale: 1.0 })
+    fit(&points).unwrap_or(Response { ceiling: 0.0, scale: 1.0, capacity: f64::INFINITY })
 }
 
 /// Least squares in relative error of `c·(1 − exp(−s/d))` to the points: for each scale `d` on a log grid
@@ -127,7 +127,7 @@ fn fit(points: &[(f64, f64)]) -> Option<Response> {
         let c = num / den;
         let err: f64 = points.iter().zip(&g).map(|((_, y), g)| (c * g / y - 1.0).powi(2)).sum();
         if best.as_ref().is_none_or(|(e, _)| err < *e) {
-            best = Some((err, Response { ceiling: c, scale: d }));
+            best = Some((err, Response { ceiling: c, scale: d, capacity: f64::INFINITY }));
         }
     }
     best.map(|(_, r)| r).filter(Response::usable)
@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn the_fit_recovers_an_exponential() {
-        let truth = Response { ceiling: 1e6, scale: 3_000.0 };
+        let truth = Response { ceiling: 1e6, scale: 3_000.0, capacity: f64::INFINITY };
         let points: Vec<(f64, f64)> = [250.0, 800.0, 2_000.0, 6_000.0, 15_000.0].map(|s| (s, truth.at(s))).to_vec();
         let fitted = fit(&points).expect("fit");
         assert!((fitted.scale / 3_000.0 - 1.0).abs() < 0.05, "{fitted:?}");
