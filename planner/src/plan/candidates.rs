@@ -113,7 +113,10 @@ impl Stats {
         let own = history.cell(c.country, c.format, &c.placements, c.objective);
         let index = history.price_index(c.country);
         let rows: Vec<(&Row, f64)> = if own.is_empty() {
-            history.pooled(c.format, c.objective).map(|r| (r, index / history.price_index(r.country))).collect()
+            history
+                .pooled(c.format, &c.placements, c.objective)
+                .map(|r| (r, index / history.price_index(r.country)))
+                .collect()
         } else {
             own.iter().map(|r| (*r, 1.0)).collect()
         };

@@ -413,9 +413,17 @@ impl History {
         self.rows.iter().filter(move |r| r.country == country && r.objective == objective)
     }
 
-    /// Rows of one format and objective in every market of the answer (the pooled prior).
-    pub fn pooled(&self, format: AssetFormat, objective: Objective) -> impl Iterator<Item = &Row> {
-        self.rows.iter().filter(move |r| r.format == format && r.objective == objective)
+    /// Rows of one format and objective in every market of the answer (the pooled prior): those on one of
+    /// `placements` when there are any — a placement performs alike across markets — else on any.
+    pub fn pooled<'a>(
+        &'a self,
+        format: AssetFormat,
+        placements: &'a [Placement],
+        objective: Objective,
+    ) -> impl Iterator<Item = &'a Row> {
+        let same = move |r: &&Row| r.format == format && r.objective == objective;
+        let any_on_placement = self.rows.iter().filter(same).any(|r| placements.contains(&r.placement));
+        self.rows.iter().filter(same).filter(move |r| !any_on_placement || placements.contains(&r.placement))
     }
 
     /// How dear a market's CPMs are relative to the same formats across the answer (1.0 = typical, and

@@ -77,10 +77,12 @@ pub struct ResponseCurve {
 /// Samples per curve beyond zero.
 const CURVE_SAMPLES: i64 = 40;
 
-/// The history query a brief needs: its countries, its objective, every objective a requested format
-/// forces instead, and even impression delivery (the broad baseline of every market).
+/// The history query a brief needs: its countries and their neighbours (`markets::neighbours`, pooled
+/// into thin cells), its objective, every objective a requested format forces instead, and even
+/// impression delivery (the broad baseline of every market).
 pub fn query_for(brief: &Brief) -> PerformanceQuery {
     let mut countries = brief.targets.countries.clone();
+    countries.extend(brief.targets.countries.iter().flat_map(|c| markets::neighbours(*c)));
     countries.sort();
     countries.dedup();
     let mut objectives = vec![brief.objective, Objective::EvenImpressionDelivery];
@@ -737,5 +739,7 @@ mod tests {
         b.formats = vec![AssetFormat::Video];
         let q = query_for(&b);
         assert!(q.objectives.contains(&Objective::Clicks) && q.objectives.contains(&Objective::LeadGen));
+        // Brazil and its neighbours, sorted.
+        assert_eq!(q.countries, vec![Country::Mx, Country::Br, Country::Ar, Country::Co]);
     }
 }

@@ -105,16 +105,16 @@ pub struct MetricModel {
     /// Residual spread.
     pub spread: Spread,
     /// The normalised spend up to which the evidence reaches (its 90th percentile); beyond it the curve
-    /// extrapolates, and where it bends is a guess ([`MetricModel::spread_at`]).
+    /// extrapolates ([`MetricModel::spread_at`]).
     pub evidence_x: f64,
 }
 
 impl MetricModel {
-    /// The spread at normalised spend `x`: the residual spread, its low side widened by half the log
-    /// distance beyond the evidence, since that is where saturation the history never met would bite.
+    /// The spread at normalised spend `x`: the residual spread, its low side widened by the log distance
+    /// beyond the evidence, since that is where saturation the history never met would bite.
     pub fn spread_at(&self, x: f64) -> Spread {
         let beyond = if x > self.evidence_x && self.evidence_x > 0.0 { libm::log(x / self.evidence_x) } else { 0.0 };
-        Spread { lo: (self.spread.lo - 0.5 * beyond).max(-3.0), hi: self.spread.hi }
+        Spread { lo: (self.spread.lo - beyond).max(-3.0), hi: self.spread.hi }
     }
 }
 
@@ -166,8 +166,10 @@ impl CellModel {
         let index = history.price_index(cell.country);
         // Pooled spend is rescaled to this market's prices: where CPMs are twice as high, the same result
         // costs twice as much.
-        let pooled: Vec<(&Row, f64)> =
-            history.pooled(cell.format, cell.objective).map(|r| (r, index / history.price_index(r.country))).collect();
+        let pooled: Vec<(&Row, f64)> = history
+            .pooled(cell.format, cell.placements, cell.objective)
+            .map(|r| (r, index / history.price_index(r.country)))
+            .collect();
         let basis = match (own.is_empty(), pooled.is_empty()) {
             (false, _) => Basis::Cell,
             (true, false) => Basis::Pooled,
@@ -472,7 +474,7 @@ mod tests {
         // Far beyond the evidence the low side widens, the high side does not.
         let m = model.get(Metric::Impressions);
         let far = m.spread_at(m.evidence_x * 10.0);
-        assert!(far.lo < s.lo - 1.0 && far.hi == s.hi, "{far:?}");
+        assert!(far.lo < s.lo - 2.0 && far.hi == s.hi, "{far:?}");
         assert_eq!(m.spread_at(m.evidence_x / 2.0), s);
     }
 

@@ -76,6 +76,45 @@ pub fn market(country: Country) -> &'static Market {
     all().iter().find(|m| m.country == country).unwrap_or(&all()[0])
 }
 
+/// The three markets most like `country` (region, language, price level), whose history the planner
+/// pools into thin cells: a format's relative performance travels between neighbours better than its
+/// level does, and the planner rescales their spend by price.
+pub fn neighbours(country: Country) -> [Country; 3] {
+    use Country::*;
+    match country {
+        Us => [Ca, Gb, Au],
+        Ca => [Us, Gb, Au],
+        Gb => [Ie, Us, Au],
+        Ie => [Gb, Us, Ca],
+        Au => [Nz, Gb, Us],
+        Nz => [Au, Gb, Ca],
+        De => [At, Ch, Nl],
+        At => [De, Ch, Nl],
+        Ch => [De, At, Fr],
+        Fr => [Be, De, Ch],
+        Be => [Nl, Fr, Lu],
+        Nl => [Be, De, Dk],
+        Lu => [Be, Fr, De],
+        It => [Es, Pt, Fr],
+        Es => [It, Pt, Fr],
+        Pt => [Es, It, Br],
+        Pl => [Pt, Es, De],
+        Se => [No, Dk, Fi],
+        No => [Se, Dk, Fi],
+        Dk => [Se, No, Nl],
+        Fi => [Se, No, Dk],
+        Br => [Mx, Ar, Co],
+        Mx => [Br, Co, Cl],
+        Ar => [Cl, Br, Pe],
+        Co => [Pe, Mx, Cl],
+        Cl => [Ar, Pe, Co],
+        Pe => [Co, Cl, Ar],
+        In => [Br, Mx, Za],
+        Za => [Br, Mx, In],
+        Jp => [Us, Au, Gb],
+    }
+}
+
 impl Market {
     /// All ad-supported listeners.
     pub fn total_listeners(&self) -> u64 {
