@@ -295,20 +295,28 @@ impl<'a> Planner<'a> {
     /// score, so they still come last.
     fn rank_by_forecast(&self, history: &History, options: &mut CountryOptions, n: usize) {
         let per_ad_set = self.frame.usd(self.frame.total_units()) / n as f64;
-        let values: Vec<f64> = options
-            .ranked
-            .iter()
-            .map(|scored| {
-                if scored.score < 0.0 {
-                    return 0.0;
-                }
-                let draft = self.draft(history, scored.clone(), n);
-                let value = self
-                    .optimised_metric(scored.candidate.objective)
-                    .map_or(0.0, |m| draft.model.expect(m, per_ad_set, draft.audience as f64, self.days));
-                if value.is_finite() { value } else { 0.0 }
-            })
-            .collect();
+        // Each single-placement candidate's forecast, computed once: an ad set on several placements
+        // splits its delivery among them, so it buys the mean of what each alone would.
+        let mut single: BTreeMap<Candidate, f64> = BTreeMap::new();
+        let mut values = Vec::with_capacity(options.ranked.len());
+        for scored in &options.ranked {
+            let metric = self.optimised_metric(scored.candidate.objective).filter(|_| scored.score >= 0.0);
+            let Some(metric) = metric else {
+                values.push(0.0);
+                continue;
+            };
+            let placements = &scored.candidate.placements;
+            let mut total = 0.0;
+            for p in placements {
+                let one = Candidate { placements: vec![*p], ..scored.candidate.clone() };
+                total += *single.entry(one.clone()).or_insert_with(|| {
+                    let draft = self.draft(history, Scored { candidate: one, ..scored.clone() }, n);
+                    draft.model.expect(metric, per_ad_set, draft.audience as f64, self.days)
+                });
+            }
+            let value = total / placements.len().max(1) as f64;
+            values.push(if value.is_finite() { value } else { 0.0 });
+        }
         let best = values.iter().copied().fold(0.0, f64::max);
         if best <= 0.0 {
             return;

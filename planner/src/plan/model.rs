@@ -4,9 +4,10 @@
 //! Start with [`CellModel::build`]. Each metric is normalised so ad sets of different sizes share a curve:
 //! reach per targetable listener against budget per listener (reach cannot grow with the flight's length
 //! the way impressions do), everything else per listener-day against budget per listener-day. The prior is
-//! the same format and objective in every market of the answer, its spend rescaled by the markets' price
-//! indices, binned, and given the weight of [`PRIOR_WEIGHT`] observations — so a cell with three ad sets
-//! leans on it and a cell with fifty hardly notices it. With no history at all, conservative defaults
+//! the same format, placement and objective in every market of the answer (the brief's and their
+//! neighbours), its spend rescaled by the markets' price indices, binned, and given the weight of
+//! [`PRIOR_WEIGHT`] observations — so a cell with three ad sets leans on it and a cell with fifty mostly
+//! follows its own. With no history at all, conservative defaults
 //! stand in ([`default_curve`]). The curve is moved onto the history's median, and the spread of the
 //! history around curves fitted without it (out of fold) gives the p10/p90.
 //! The curves answer to the spend actually delivered, in typical prices: each historical ad set's spend is
@@ -19,8 +20,10 @@ use super::curve::{self, Curve, Point};
 use super::history::{History, Row, SUPPLY_SLACK, Supply, median, sort};
 use crate::types::{AssetFormat, Country, Objective, Placement};
 
-/// How many observations the prior is worth.
-pub const PRIOR_WEIGHT: f64 = 6.0;
+/// How many observations the prior is worth: about the ratio of one ad set's noise around its cell's
+/// curve (some 35% in logs) to how far neighbouring markets' cells differ once prices are accounted for
+/// (some 10%), squared.
+pub const PRIOR_WEIGHT: f64 = 12.0;
 /// The prior is summarised in at most this many bins (keeps fitting cheap for large answers).
 const PRIOR_BINS: usize = 12;
 /// Cells larger than this are binned too.

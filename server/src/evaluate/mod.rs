@@ -301,24 +301,6 @@ fn score(
             ad_set_below += usize::from(d.own_results < ad_set.forecast.results.p10 as f64);
         }
         plan_trials += 1;
-        if std::env::var("EVAL_DUMP").is_ok() {
-            for ((ad_set, d), e) in mixtape.ad_sets.iter().zip(&realised).zip(&m_all.ad_sets) {
-                eprintln!(
-                    "DUMP {} {} {:?} {:?} {} {} {} {} {} {} {}",
-                    &ad_set.start_time[..7],
-                    budget_size(brief),
-                    ad_set.objective,
-                    ad_set.asset_format,
-                    ad_set.placements.len(),
-                    ad_set.forecast.results.p10,
-                    ad_set.forecast.results.p50,
-                    ad_set.forecast.results.p90,
-                    d.own_results,
-                    e.own_results,
-                    e.delivery_rate()
-                );
-            }
-        }
         let total: f64 = realised.iter().map(|d| d.brief_results).sum();
         plan_hits += usize::from(within(total, &mixtape.totals.results));
     }
