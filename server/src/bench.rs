@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use planner::performance::PerformanceQuery;
+use planner::plan::with_neighbours;
 use planner::types::{Country, Objective};
 use serde::Serialize;
 
@@ -157,7 +158,7 @@ impl BenchReport {
 }
 
 /// What plans ask: each market with each objective (and `EVEN_IMPRESSION_DELIVERY`, which every plan
-/// reads too), alone and with the next three markets.
+/// reads too), alone and with the next three markets — each with its neighbours, as plans read them.
 pub fn plan_queries() -> (Vec<PerformanceQuery>, Vec<PerformanceQuery>) {
     let mut one = Vec::new();
     let mut four = Vec::new();
@@ -166,10 +167,9 @@ pub fn plan_queries() -> (Vec<PerformanceQuery>, Vec<PerformanceQuery>) {
             let mut objectives = vec![*objective, Objective::EvenImpressionDelivery];
             objectives.sort();
             objectives.dedup();
-            one.push(PerformanceQuery { countries: vec![*country], objectives: objectives.clone() });
-            let mut countries: Vec<Country> = (0..4).map(|k| Country::ALL[(i + k) % Country::ALL.len()]).collect();
-            countries.sort();
-            four.push(PerformanceQuery { countries, objectives });
+            one.push(PerformanceQuery { countries: with_neighbours(&[*country]), objectives: objectives.clone() });
+            let countries: Vec<Country> = (0..4).map(|k| Country::ALL[(i + k) % Country::ALL.len()]).collect();
+            four.push(PerformanceQuery { countries: with_neighbours(&countries), objectives });
         }
     }
     (one, four)

@@ -81,15 +81,21 @@ const CURVE_SAMPLES: i64 = 40;
 /// into thin cells), its objective, every objective a requested format forces instead, and even
 /// impression delivery (the broad baseline of every market).
 pub fn query_for(brief: &Brief) -> PerformanceQuery {
-    let mut countries = brief.targets.countries.clone();
-    countries.extend(brief.targets.countries.iter().flat_map(|c| markets::neighbours(*c)));
-    countries.sort();
-    countries.dedup();
+    let countries = with_neighbours(&brief.targets.countries);
     let mut objectives = vec![brief.objective, Objective::EvenImpressionDelivery];
     objectives.extend(brief.formats.iter().map(|f| rules::nearest_objective(brief.objective, *f)));
     objectives.sort();
     objectives.dedup();
     PerformanceQuery { countries, objectives }
+}
+
+/// The markets whose history a plan for `countries` reads: each and its neighbours, sorted, once each.
+pub fn with_neighbours(countries: &[Country]) -> Vec<Country> {
+    let mut all: Vec<Country> =
+        countries.iter().flat_map(|c| std::iter::once(*c).chain(markets::neighbours(*c))).collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// Plans a complete brief (budget settled, schedule and at least one country known) from history.
