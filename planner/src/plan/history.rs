@@ -219,7 +219,7 @@ impl Supply {
         }
         points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
         let n = points.len() / SUPPLY_ROWS_PER_KNOT;
-        let mut knots: Vec<(f64, f64)> = (0..n)
+        let knots: Vec<(f64, f64)> = (0..n)
             .filter_map(|k| {
                 let chunk = &points[k * points.len() / n..(k + 1) * points.len() / n];
                 let demand = median(chunk.iter().map(|p| p.0).collect())?;
@@ -227,11 +227,7 @@ impl Supply {
                 Some((demand, delivery))
             })
             .collect();
-        // More demand never delivers a larger share.
-        for k in 1..knots.len() {
-            knots[k].1 = knots[k].1.min(knots[k - 1].1);
-        }
-        Supply { knots }
+        Supply { knots: non_increasing(knots) }
     }
 
     /// The expected share of a booked budget delivered at `demand` (impressions wanted per listener-day);
@@ -265,6 +261,28 @@ impl Supply {
             None => self.knots.last().map_or(f64::INFINITY, |(d, v)| d * v / floor),
         }
     }
+}
+
+/// More demand never delivers a larger share: the knots' delivery made non-increasing by pooling
+/// adjacent violators (each run that rises is replaced by its mean), which, unlike a running minimum, does
+/// not drag the curve down to its noisiest low knot.
+fn non_increasing(knots: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    // Blocks of (sum of delivery, knots in it).
+    let mut blocks: Vec<(f64, usize)> = Vec::new();
+    for &(_, v) in &knots {
+        blocks.push((v, 1));
+        while blocks.len() > 1 {
+            let (last, before) = (blocks[blocks.len() - 1], blocks[blocks.len() - 2]);
+            if last.0 / last.1 as f64 <= before.0 / before.1 as f64 {
+                break;
+            }
+            blocks.pop();
+            let merged = blocks.len() - 1;
+            blocks[merged] = (before.0 + last.0, before.1 + last.1);
+        }
+    }
+    let levels = blocks.iter().flat_map(|(sum, n)| std::iter::repeat_n(sum / *n as f64, *n));
+    knots.iter().zip(levels).map(|(&(d, _), v)| (d, v)).collect()
 }
 
 /// How narrow an audience is: the log of the market's listeners over it (0 for the whole market).
@@ -624,6 +642,16 @@ pub(crate) mod tests {
         assert!(far > 0.0 && far < 0.002, "{far}");
         assert_eq!(History::new(&rows[..10]).supply.delivery(0.01), None);
         assert_eq!(Supply::default().capacity(), f64::INFINITY);
+    }
+
+    #[test]
+    fn a_rise_in_delivery_is_pooled_not_cut_to_the_lowest_knot() {
+        let knots = non_increasing(vec![(1.0, 0.96), (2.0, 0.90), (3.0, 0.94), (4.0, 0.60)]);
+        let levels: Vec<f64> = knots.iter().map(|k| k.1).collect();
+        for (got, want) in levels.iter().zip([0.96, 0.92, 0.92, 0.60]) {
+            assert!((got - want).abs() < 1e-12, "{levels:?}");
+        }
+        assert_eq!(knots.iter().map(|k| k.0).collect::<Vec<_>>(), vec![1.0, 2.0, 3.0, 4.0]);
     }
 
     #[test]
