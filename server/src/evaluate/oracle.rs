@@ -10,11 +10,12 @@
 //! outcome of that very ad set — its market, format, placements, objective, audience, start and flight —
 //! at budgets from the 250 USD minimum to the whole plan's budget. So the oracle knows the truth exactly
 //! at every budget it samples; what it cannot do is allocate on a curve of another shape, which keeps it
-//! "Mixtape's optimizer" rather than a different one.
+//! "Mixtape's optimizer" rather than a different one. Like the planner's, each curve carries the budget
+//! the audience absorbs, here the truth's.
 
 use planner::performance::PerformanceAnswer;
 use planner::plan::rules::{formats_for, nearest_objective, placements_for};
-use planner::plan::{CurveRequest, PlanOutcome, Response, plan_with_responses};
+use planner::plan::{CurveRequest, PlanOutcome, Response, SUPPLY_SLACK, plan_with_responses};
 use planner::types::{AssetFormat, Brief, Currency, Placement};
 
 use super::sim::{self, AdSetInput, simulate_ad_set};
@@ -80,13 +81,15 @@ fn narrowings(brief: &Brief) -> Vec<Brief> {
     out
 }
 
-/// The planner-form curve closest to the truth's median response of one ad set.
+/// The planner-form curve closest to the truth's median response of one ad set, with the budget its
+/// audience truly absorbs: the largest sampled budget whose median delivery stays within the planner's
+/// `SUPPLY_SLACK` of its delivery at the smallest budget (interpolated in log budget).
 pub fn true_response(truth: &Truth, r: &CurveRequest<'_>) -> Response {
     let top = r.plan_budget_usd.max(250.0);
     let low = 50.0_f64.min(top / 4.0);
     let budgets: Vec<f64> =
         (0..SAMPLES).map(|i| low * libm::pow(top * 1.2 / low, i as f64 / (SAMPLES - 1) as f64)).collect();
-    let points: Vec<(f64, f64)> = budgets
+    let outcomes: Vec<(f64, sim::Delivered)> = budgets
         .iter()
         .map(|&usd| {
             let input = AdSetInput {
@@ -100,11 +103,30 @@ pub fn true_response(truth: &Truth, r: &CurveRequest<'_>) -> Response {
                 budget_micros: (usd * 1e6) as i64,
                 currency: Currency::Usd,
             };
-            (usd, simulate_ad_set(truth, &input, r.brief_objective, None).brief_results)
+            (usd, simulate_ad_set(truth, &input, r.brief_objective, None))
         })
-        .filter(|(_, y)| *y > 0.0)
         .collect();
-    fit(&points).unwrap_or(Response { ceiling: 0.0, scale: 1.0, capacity: f64::INFINITY })
+    let points: Vec<(f64, f64)> =
+        outcomes.iter().map(|(usd, d)| (*usd, d.brief_results)).filter(|(_, y)| *y > 0.0).collect();
+    let Some(curve) = fit(&points) else { return Response { ceiling: 0.0, scale: 1.0, capacity: f64::INFINITY } };
+    Response { capacity: capacity(&outcomes), ..curve }
+}
+
+/// Where the sampled delivery rate first falls more than the planner's slack below its first value.
+fn capacity(outcomes: &[(f64, sim::Delivered)]) -> f64 {
+    let Some((_, first)) = outcomes.first() else { return f64::INFINITY };
+    let floor = first.delivery_rate() - SUPPLY_SLACK;
+    let below = outcomes.iter().position(|(_, d)| d.delivery_rate() < floor);
+    match below {
+        None => f64::INFINITY,
+        Some(0) => outcomes[0].0,
+        Some(k) => {
+            let ((b0, d0), (b1, d1)) = (&outcomes[k - 1], &outcomes[k]);
+            let (v0, v1) = (d0.delivery_rate(), d1.delivery_rate());
+            let t = if v0 > v1 { (v0 - floor) / (v0 - v1) } else { 0.0 };
+            libm::exp(libm::log(*b0) + t * (libm::log(*b1) - libm::log(*b0)))
+        }
+    }
 }
 
 /// Least squares in relative error of `c·(1 − exp(−s/d))` to the points: for each scale `d` on a log grid
@@ -136,6 +158,29 @@ fn fit(points: &[(f64, f64)]) -> Option<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use planner::types::{Country, Objective, Targets};
+
+    #[test]
+    fn a_small_audience_absorbs_less_than_a_big_budget() {
+        let truth = Truth::calibrated(42);
+        let targets = Targets::default();
+        let request = |audience: u64| CurveRequest {
+            country: Country::Us,
+            format: AssetFormat::Audio,
+            placements: &[Placement::Music],
+            objective: Objective::Reach,
+            brief_objective: Objective::Reach,
+            targets: &targets,
+            audience,
+            start: chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap_or_default(),
+            days: 30,
+            plan_budget_usd: 100_000.0,
+        };
+        let narrow = true_response(&truth, &request(50_000));
+        assert!(narrow.usable() && narrow.capacity < 20_000.0, "{narrow:?}");
+        let broad = true_response(&truth, &request(40_000_000));
+        assert!(broad.usable() && broad.capacity > 100_000.0, "{broad:?}");
+    }
 
     #[test]
     fn the_fit_recovers_an_exponential() {
