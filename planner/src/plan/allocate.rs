@@ -73,9 +73,10 @@ pub fn optimise(responses: &[Response], total: f64, min: f64) -> Vec<f64> {
         return even;
     }
     // More budget than the audiences absorb: every ad set over its capacity by the same factor.
-    let room: f64 = responses.iter().map(|r| if r.usable() { r.capacity.max(min) } else { min }).sum();
+    let absorbs = |r: &Response| if r.usable() { r.capacity.max(min) } else { min };
+    let room: f64 = responses.iter().map(absorbs).sum();
     if room <= total {
-        return responses.iter().map(|r| if r.usable() { r.capacity.max(min) } else { min } * total / room).collect();
+        return responses.iter().map(|r| absorbs(r) * total / room).collect();
     }
     let spend = |lambda: f64| responses.iter().map(|r| r.budget_at(lambda, min)).sum::<f64>();
     // At λ_hi every ad set sits at its minimum; λ_lo is lowered until the budgets exceed the total.

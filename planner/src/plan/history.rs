@@ -227,6 +227,13 @@ impl Supply {
                 Some((demand, delivery))
             })
             .collect();
+        Supply::from_knots(knots)
+    }
+
+    /// A supply curve from (demand, delivery rate) points in ascending demand, made non-increasing.
+    /// Demand may be in any unit proportional to impressions per listener-day (a budget on one audience
+    /// and flight will do); [`Supply::capacity`] answers in the same unit.
+    pub fn from_knots(knots: Vec<(f64, f64)>) -> Supply {
         Supply { knots: non_increasing(knots) }
     }
 

@@ -37,7 +37,7 @@ pub use self::allocate::Response;
 use self::candidates::{Candidate, CountryOptions, Scored, Wanted};
 use self::describe::{Share, money_ceil, usd_to_micros};
 use self::history::History;
-pub use self::history::SUPPLY_SLACK;
+pub use self::history::Supply;
 use self::model::{Cell, CellModel, DEFAULT_DELIVERY, Metric};
 use self::notes::Notes;
 use self::policy::{CategoryPolicy, Notice};

@@ -15,7 +15,7 @@
 
 use planner::performance::PerformanceAnswer;
 use planner::plan::rules::{formats_for, nearest_objective, placements_for};
-use planner::plan::{CurveRequest, PlanOutcome, Response, SUPPLY_SLACK, plan_with_responses};
+use planner::plan::{CurveRequest, PlanOutcome, Response, Supply, plan_with_responses};
 use planner::types::{AssetFormat, Brief, Currency, Placement};
 
 use super::sim::{self, AdSetInput, simulate_ad_set};
@@ -82,8 +82,7 @@ fn narrowings(brief: &Brief) -> Vec<Brief> {
 }
 
 /// The planner-form curve closest to the truth's median response of one ad set, with the budget its
-/// audience truly absorbs: the largest sampled budget whose median delivery stays within the planner's
-/// `SUPPLY_SLACK` of its delivery at the smallest budget (interpolated in log budget).
+/// audience truly absorbs, read as the planner reads its history's supply (`Supply::capacity`).
 pub fn true_response(truth: &Truth, r: &CurveRequest<'_>) -> Response {
     let top = r.plan_budget_usd.max(250.0);
     let low = 50.0_f64.min(top / 4.0);
@@ -109,24 +108,9 @@ pub fn true_response(truth: &Truth, r: &CurveRequest<'_>) -> Response {
     let points: Vec<(f64, f64)> =
         outcomes.iter().map(|(usd, d)| (*usd, d.brief_results)).filter(|(_, y)| *y > 0.0).collect();
     let Some(curve) = fit(&points) else { return Response { ceiling: 0.0, scale: 1.0, capacity: f64::INFINITY } };
-    Response { capacity: capacity(&outcomes), ..curve }
-}
-
-/// Where the sampled delivery rate first falls more than the planner's slack below its first value.
-fn capacity(outcomes: &[(f64, sim::Delivered)]) -> f64 {
-    let Some((_, first)) = outcomes.first() else { return f64::INFINITY };
-    let floor = first.delivery_rate() - SUPPLY_SLACK;
-    let below = outcomes.iter().position(|(_, d)| d.delivery_rate() < floor);
-    match below {
-        None => f64::INFINITY,
-        Some(0) => outcomes[0].0,
-        Some(k) => {
-            let ((b0, d0), (b1, d1)) = (&outcomes[k - 1], &outcomes[k]);
-            let (v0, v1) = (d0.delivery_rate(), d1.delivery_rate());
-            let t = if v0 > v1 { (v0 - floor) / (v0 - v1) } else { 0.0 };
-            libm::exp(libm::log(*b0) + t * (libm::log(*b1) - libm::log(*b0)))
-        }
-    }
+    // The planner's own reading of a supply curve, here on the truth's delivery at each sampled budget.
+    let supply = Supply::from_knots(outcomes.iter().map(|(usd, d)| (*usd, d.delivery_rate())).collect());
+    Response { capacity: supply.capacity(), ..curve }
 }
 
 /// Least squares in relative error of `c·(1 − exp(−s/d))` to the points: for each scale `d` on a log grid
