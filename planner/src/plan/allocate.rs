@@ -3,29 +3,54 @@
 //!
 //! Start with [`optimise`]. Each ad set's expected result is `c·(1 − exp(−s/d))` in its budget `s`; the
 //! optimum gives every ad set above its minimum the same marginal return λ, so `s(λ) = d·ln(c / (d·λ))`
-//! (floored at the minimum) and λ is found by bisection on the total. [`BudgetFrame`] knows the brief's
+//! (floored at the minimum, capped at the budget its audience absorbs) and λ is found by bisection on the
+//! total. A split expected to leave part of the budget unspent is redone with tighter capacities until it
+//! delivers ([`Split::short`]). [`BudgetFrame`] knows the brief's
 //! budget in integer units (lifetime micros, or daily micros for a daily budget) and the 250 USD minimum;
 //! [`to_units`] rounds the optimum to units by largest remainder.
 
+use super::history::Supply;
 use crate::taxonomy::fx;
 use crate::types::{Budget, BudgetType, Currency};
 
 /// The minimum an ad set must spend over its flight, in USD micros.
 pub const MIN_AD_SET_USD_MICROS: i64 = 250_000_000;
 
+/// A plan under-delivers when it is expected to spend less than this share of its budget…
+pub const DELIVERY_TARGET: f64 = 0.95;
+/// …or, where its ad sets usually deliver less than that (their rate at small budgets: pacing, not an
+/// audience too small for the budget), more than this share below their usual rate.
+pub const DELIVERY_TOLERANCE: f64 = 0.02;
+
+/// Delivery shortfalls (below an ad set's usual rate) the allocator tightens capacity to, in turn, when
+/// the plan would otherwise under-deliver.
+pub(super) const TIGHTER_SLACKS: [f64; 4] = [0.04, 0.03, 0.02, 0.01];
+
 /// An ad set's expected result as a function of its budget `s` (USD): `c·(1 − exp(−min(s, k)/d))`, where
 /// `k` is the budget its audience can absorb: beyond it more budget buys nothing.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Response {
     /// Asymptote: the most this ad set can deliver.
     pub ceiling: f64,
     /// Budget at which 63% of the ceiling is reached.
     pub scale: f64,
-    /// The budget its audience absorbs (`f64::INFINITY` when unknown).
+    /// The budget its audience absorbs (`f64::INFINITY` when unknown): `delivery`'s capacity.
     pub capacity: f64,
+    /// The share of a budget delivered, by budget in USD (no knots when unknown: all of it).
+    pub delivery: Supply,
 }
 
 impl Response {
+    /// A response whose capacity is its delivery curve's.
+    pub fn new(ceiling: f64, scale: f64, delivery: Supply) -> Response {
+        Response { ceiling, scale, capacity: delivery.capacity(), delivery }
+    }
+
+    /// A response that buys nothing.
+    pub fn flat() -> Response {
+        Response::new(0.0, 1.0, Supply::default())
+    }
+
     /// Whether the response says anything (a positive, finite ceiling and scale).
     pub fn usable(&self) -> bool {
         self.ceiling > 0.0 && self.scale > 0.0 && self.ceiling.is_finite() && self.scale.is_finite()
@@ -46,6 +71,11 @@ impl Response {
         }
     }
 
+    /// The same response, absorbing only what it delivers within `slack` of its usual rate.
+    fn within(&self, slack: f64) -> Response {
+        Response { capacity: self.delivery.capacity_within(slack), ..self.clone() }
+    }
+
     /// The budget at which the marginal return falls to `lambda` (never below `min`, never above the
     /// capacity unless the minimum is).
     fn budget_at(&self, lambda: f64, min: f64) -> f64 {
@@ -61,9 +91,59 @@ impl Response {
 /// Bisection steps on ln λ: enough to pin λ to double precision over any realistic range.
 const BISECTION_STEPS: usize = 200;
 
+/// A split of the budget and what it is expected to spend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Split {
+    /// USD per ad set, adding up to the total.
+    pub budgets: Vec<f64>,
+    /// The share of the total the ad sets are expected to deliver.
+    pub delivered: f64,
+    /// The share they would deliver at their usual rate.
+    pub usual: f64,
+    /// Whether some result was given up so that the plan delivers.
+    pub traded: bool,
+}
+
+impl Split {
+    /// Whether the plan is expected to leave part of its budget unspent: below [`DELIVERY_TARGET`], or
+    /// [`DELIVERY_TOLERANCE`] below its usual rate where that is lower.
+    pub fn short(&self) -> bool {
+        self.delivered < DELIVERY_TARGET.min(self.usual - DELIVERY_TOLERANCE)
+    }
+}
+
+/// Splits `total` USD across the responses to maximise the summed result while the plan delivers its
+/// budget, every ad set getting at least `min`.
+///
+/// The best split within each ad set's capacity comes first. When it is expected to fall short
+/// ([`Split::short`]), capacities are tightened a step at a time ([`TIGHTER_SLACKS`]), which moves money
+/// from audiences past their knee to those with room, and the first split that delivers is kept: the
+/// least result given up for a plan that spends its budget. When none does, the tightest split stands:
+/// it spends the most, and the history's supply curves are too rough to say the budget cannot be spent.
+pub fn optimise(responses: &[Response], total: f64, min: f64) -> Split {
+    let split = |budgets: Vec<f64>, traded: bool| {
+        let share = |rate: &dyn Fn(&Response, f64) -> f64| {
+            let spent: f64 = responses.iter().zip(&budgets).map(|(r, b)| b * rate(r, *b)).sum();
+            if total > 0.0 { spent / total } else { 1.0 }
+        };
+        let delivered = share(&|r, b| r.delivery.delivery(b).unwrap_or(1.0));
+        let usual = share(&|r, _| r.delivery.delivery(0.0).unwrap_or(1.0));
+        Split { budgets, delivered, usual, traded }
+    };
+    let mut best = split(maximise(responses, total, min), false);
+    for slack in TIGHTER_SLACKS {
+        if !best.short() {
+            break;
+        }
+        best = split(maximise(&responses.iter().map(|r| r.within(slack)).collect::<Vec<_>>(), total, min), true);
+    }
+    best
+}
+
 /// Splits `total` USD across the responses to maximise the summed result, every ad set getting at least
-/// `min`. Ad sets whose response is flat get the minimum; if every response is flat, the split is even.
-pub fn optimise(responses: &[Response], total: f64, min: f64) -> Vec<f64> {
+/// `min` and none more than its capacity while another has room. Ad sets whose response is flat get the
+/// minimum; if every response is flat, the split is even.
+fn maximise(responses: &[Response], total: f64, min: f64) -> Vec<f64> {
     let n = responses.len();
     if n == 0 {
         return Vec::new();
@@ -228,14 +308,14 @@ mod tests {
     use super::*;
 
     fn r(ceiling: f64, scale: f64) -> Response {
-        Response { ceiling, scale, capacity: f64::INFINITY }
+        Response::new(ceiling, scale, Supply::default())
     }
 
     #[test]
     fn the_optimum_equalises_marginal_returns_and_beats_an_even_split() {
         let rs = [r(1e6, 3000.0), r(4e5, 1000.0), r(2e6, 9000.0)];
         let total = 12_000.0;
-        let b = optimise(&rs, total, 100.0);
+        let b = optimise(&rs, total, 100.0).budgets;
         assert!((b.iter().sum::<f64>() - total).abs() < 1e-6);
         let m: Vec<f64> = rs.iter().zip(&b).map(|(r, s)| r.marginal(*s)).collect();
         for w in m.windows(2) {
@@ -249,7 +329,7 @@ mod tests {
     #[test]
     fn a_binding_minimum_is_honoured() {
         let rs = [r(1e6, 3000.0), r(10.0, 1.0)];
-        let b = optimise(&rs, 5000.0, 300.0);
+        let b = optimise(&rs, 5000.0, 300.0).budgets;
         assert!((b[1] - 300.0).abs() < 1e-6 && (b[0] - 4700.0).abs() < 1e-6, "{b:?}");
     }
 
@@ -257,7 +337,7 @@ mod tests {
     fn a_full_ad_set_passes_the_budget_on() {
         // The better ad set can only absorb 2,000: the rest goes to the other, whose return is lower.
         let full = Response { capacity: 2_000.0, ..r(1e6, 3000.0) };
-        let b = optimise(&[full, r(4e5, 3000.0)], 6_000.0, 100.0);
+        let b = optimise(&[full.clone(), r(4e5, 3000.0)], 6_000.0, 100.0).budgets;
         assert!((b[0] - 2_000.0).abs() < 1e-6 && (b[1] - 4_000.0).abs() < 1e-6, "{b:?}");
         assert_eq!(full.marginal(2_500.0), 0.0);
         assert_eq!(full.at(2_500.0), full.at(2_000.0));
@@ -266,15 +346,49 @@ mod tests {
     #[test]
     fn more_budget_than_every_audience_absorbs_is_shared_by_capacity() {
         let rs = [Response { capacity: 1_000.0, ..r(1e6, 3000.0) }, Response { capacity: 3_000.0, ..r(4e5, 1000.0) }];
-        let b = optimise(&rs, 8_000.0, 100.0);
+        let b = optimise(&rs, 8_000.0, 100.0).budgets;
         assert!((b[0] - 2_000.0).abs() < 1e-6 && (b[1] - 6_000.0).abs() < 1e-6, "{b:?}");
+    }
+
+    /// A response whose delivery is `usual` up to `knee` USD and then falls as `knee/s` (flat delivered
+    /// spend beyond it).
+    fn supplied(ceiling: f64, scale: f64, usual: f64, knee: f64) -> Response {
+        Response::new(ceiling, scale, Supply::from_knots(vec![(knee / 100.0, usual), (knee, usual)]))
+    }
+
+    fn delivered(rs: &[Response], b: &[f64]) -> f64 {
+        rs.iter().zip(b).map(|(r, s)| s * r.delivery.delivery(*s).unwrap_or(1.0)).sum()
+    }
+
+    #[test]
+    fn a_plan_gives_up_some_result_to_deliver_its_budget() {
+        // The better ad set's audience fills at 1,000; the other has room to 100,000. Both usually deliver
+        // 97%, so the plan must spend 95%.
+        let rs = [supplied(1e6, 3000.0, 0.97, 1_000.0), supplied(4e5, 3000.0, 0.97, 100_000.0)];
+        let (total, min) = (2_500.0, 100.0);
+        let best = maximise(&rs, total, min);
+        assert!(delivered(&rs, &best) < DELIVERY_TARGET * total, "{best:?}");
+        let split = optimise(&rs, total, min);
+        assert!(split.traded && !split.short(), "{split:?}");
+        let b = split.budgets;
+        assert!(delivered(&rs, &b) >= DELIVERY_TARGET * total, "{b:?}");
+        assert!(b[0] < best[0] && b[0] > 1_000.0, "{b:?} vs {best:?}");
+        assert!((b.iter().sum::<f64>() - total).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_budget_no_split_delivers_is_shared_by_the_tightest_capacity() {
+        let rs = [supplied(1e6, 3000.0, 0.96, 1_000.0), supplied(4e5, 3000.0, 0.96, 3_000.0)];
+        let b = optimise(&rs, 20_000.0, 100.0).budgets;
+        let tightest: Vec<f64> = rs.iter().map(|r| r.within(TIGHTER_SLACKS[3]).capacity).collect();
+        assert!((b[0] / tightest[0] - b[1] / tightest[1]).abs() < 1e-9 * b[0], "{b:?} {tightest:?}");
     }
 
     #[test]
     fn flat_or_broken_responses_split_evenly() {
-        let b = optimise(&[r(0.0, 1.0), r(f64::NAN, 1.0)], 1000.0, 100.0);
+        let b = optimise(&[r(0.0, 1.0), r(f64::NAN, 1.0)], 1000.0, 100.0).budgets;
         assert_eq!(b, vec![500.0, 500.0]);
-        assert!(optimise(&[], 1000.0, 1.0).is_empty());
+        assert!(optimise(&[], 1000.0, 1.0).budgets.is_empty());
     }
 
     #[test]

@@ -36,10 +36,11 @@ type Triple = [f64; 3];
 /// The forecast of one ad set.
 pub fn forecast(i: Inputs<'_>) -> Forecast {
     let audience = i.audience as f64;
+    let unseen_supply = i.model.beyond_supply(i.budget_usd, audience, i.days);
     let range = |m: Metric| -> Triple {
         let spread = i.model.get(m).spread_at(i.model.x(m, i.budget_usd, audience, i.days));
         let p50 = i.model.expect(m, i.budget_usd, audience, i.days);
-        [p50 * libm::exp(spread.lo), p50, p50 * libm::exp(spread.hi)]
+        [p50 * libm::exp(spread.lo), p50, p50 * libm::exp(spread.hi + unseen_supply)]
     };
     let impressions = range(Metric::Impressions);
     let cap = |t: Triple, by: Triple| -> Triple { [t[0].min(by[0]), t[1].min(by[1]), t[2].min(by[2])] };

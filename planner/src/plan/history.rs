@@ -253,11 +253,25 @@ impl Supply {
         Some(v0 + (v1 - v0) * t)
     }
 
+    /// How far `demand` lies beyond the most any observation asked, as a log ratio (0 within the
+    /// evidence, and without any).
+    pub fn beyond(&self, demand: f64) -> f64 {
+        match self.knots.last() {
+            Some(&(last, _)) if demand > last && last > 0.0 => libm::log(demand / last),
+            _ => 0.0,
+        }
+    }
+
     /// The largest demand still delivered within [`SUPPLY_SLACK`] of the rate at low demand: where more
     /// budget stops buying its share of impressions. Infinite without evidence.
     pub fn capacity(&self) -> f64 {
+        self.capacity_within(SUPPLY_SLACK)
+    }
+
+    /// The largest demand delivered within `slack` of the rate at low demand.
+    pub fn capacity_within(&self, slack: f64) -> f64 {
         let Some(&(_, base)) = self.knots.first() else { return f64::INFINITY };
-        let floor = base - SUPPLY_SLACK;
+        let floor = base - slack;
         match self.knots.iter().position(|(_, v)| *v < floor) {
             Some(0) => self.knots[0].0,
             Some(k) => {
@@ -647,6 +661,9 @@ pub(crate) mod tests {
         // Far beyond the evidence delivered impressions stay where they were.
         let far = supply.delivery(100.0).unwrap_or_default();
         assert!(far > 0.0 && far < 0.002, "{far}");
+        // And the history says how far that is from anything it saw.
+        assert_eq!(supply.beyond(0.01), 0.0);
+        assert!(supply.beyond(100.0) > 4.0, "{}", supply.beyond(100.0));
         assert_eq!(History::new(&rows[..10]).supply.delivery(0.01), None);
         assert_eq!(Supply::default().capacity(), f64::INFINITY);
     }

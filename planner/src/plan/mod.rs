@@ -77,6 +77,8 @@ pub struct ResponseCurve {
 
 /// Samples per curve beyond zero.
 const CURVE_SAMPLES: i64 = 40;
+/// Half-octave steps an ad set's delivery is sampled at for the allocator (40: a factor of a million).
+const DELIVERY_KNOTS: i32 = 40;
 
 /// The history query a brief needs: its countries and their neighbours (`markets::neighbours`, pooled
 /// into thin cells), its objective, every objective a requested format forces instead, and even
@@ -379,18 +381,30 @@ impl<'a> Planner<'a> {
                 let (audience, days) = (d.audience as f64, self.days);
                 let exposure = metric.exposure(audience, days);
                 let curve = d.model.get(metric).curve;
-                // Below its capacity an ad set delivers its usual share of the budget; above, the optimizer
-                // sees no return, so it moves the money where the audience still has room.
-                let capacity = d.model.capacity_usd(audience, days);
                 let usual = d.model.delivery(0.0, audience, days);
-                Response {
-                    ceiling: exposure * curve.asymptote,
-                    scale: exposure * curve.scale * d.model.price / usual.max(0.05),
-                    capacity,
-                }
+                Response::new(
+                    exposure * curve.asymptote,
+                    exposure * curve.scale * d.model.price / usual.max(0.05),
+                    self.delivery_by_budget(d),
+                )
             }
-            (None, _) => Response { ceiling: 0.0, scale: 1.0, capacity: f64::INFINITY },
+            (None, _) => Response::flat(),
         }
+    }
+
+    /// An ad set's expected delivery as a function of its budget in USD, read off its model on a log grid
+    /// from a millionth of the plan's budget to four times it: what the allocator needs to keep money
+    /// where the audience can absorb it.
+    fn delivery_by_budget(&self, d: &Draft) -> Supply {
+        let top = 4.0 * self.frame.usd(self.frame.total_units());
+        let knots = (0..=DELIVERY_KNOTS)
+            .rev()
+            .map(|k| {
+                let usd = top * libm::exp2(-(k as f64) / 2.0);
+                (usd, d.model.delivery(usd, d.audience as f64, self.days))
+            })
+            .collect();
+        Supply::from_knots(knots)
     }
 
     /// Allocates the budget and turns drafts into ad sets, sorted by country then budget, with their curves.
@@ -399,11 +413,13 @@ impl<'a> Planner<'a> {
         let total = frame.total_units();
         let (total_usd, min_usd) = (frame.usd(total), frame.usd(frame.min_units));
         let responses: Vec<Response> = drafts.iter().map(|d| self.response(d)).collect();
-        let absorbed: f64 = responses.iter().map(|r| r.capacity).sum();
-        if absorbed < total_usd {
-            notes::supply(notes, absorbed / total_usd);
+        let split = allocate::optimise(&responses, total_usd, min_usd);
+        if split.short() {
+            notes::supply(notes, split.delivered);
+        } else if split.traded {
+            notes::spread(notes);
         }
-        let budgets = allocate::optimise(&responses, total_usd, min_usd);
+        let budgets = split.budgets;
         let above: Vec<f64> = budgets.iter().map(|b| b - min_usd).collect();
         let units = allocate::to_units(&above, total, frame.min_units);
         let mut grouped: BTreeMap<Notice, Vec<Country>> = BTreeMap::new();
@@ -702,7 +718,7 @@ mod tests {
         let responses: Vec<Response> = drafts.iter().map(|d| planner.response(d)).collect();
         let total = planner.frame.usd(planner.frame.total_units());
         let min = planner.frame.usd(planner.frame.min_units);
-        Fitted { budgets: allocate::optimise(&responses, total, min), responses, total, min }
+        Fitted { budgets: allocate::optimise(&responses, total, min).budgets, responses, total, min }
     }
 
     #[test]
@@ -713,7 +729,9 @@ mod tests {
         assert_eq!(responses.len(), 2);
         let room: f64 = responses.iter().map(|r| r.capacity).sum();
         assert!(room < total, "{responses:?}");
-        let over: Vec<f64> = responses.iter().zip(&budgets).map(|(r, s)| s / r.capacity).collect();
+        // No split delivers here, so the allocator keeps the one that spends most: by the tightest capacity.
+        let tightest = |r: &Response| r.delivery.capacity_within(allocate::TIGHTER_SLACKS[3]);
+        let over: Vec<f64> = responses.iter().zip(&budgets).map(|(r, s)| s / tightest(r)).collect();
         assert!((over[0] - over[1]).abs() < 1e-9 * over[0], "{over:?}");
         let outcome = plan_from_history(&b, &PerformanceAnswer { ad_sets: saturating_history() });
         assert!(outcome.assumptions.iter().any(|a| a.contains("absorbed only about")), "{:?}", outcome.assumptions);

@@ -6,8 +6,8 @@
 //! the way impressions do), everything else per listener-day against budget per listener-day. The prior is
 //! the same format, placement and objective in every market of the answer (the brief's and their
 //! neighbours), its spend rescaled by the markets' price indices, binned, and given the weight of
-//! [`PRIOR_WEIGHT`] observations — so a cell with three ad sets leans on it and a cell with fifty mostly
-//! follows its own. With no history at all, conservative defaults stand in ([`default_curve`]). The curve
+//! [`PRIOR_WEIGHT`] observations ([`RESULT_PRIOR_WEIGHT`] for an objective's own, noisier results) — so
+//! a cell with three ad sets leans on it and a cell with fifty mostly follows its own. With no history at all, conservative defaults stand in ([`default_curve`]). The curve
 //! is moved onto the history's median, and the spread of the history around curves fitted without it (out
 //! of fold) gives the p10/p90.
 //!
@@ -18,13 +18,17 @@
 //! it costs and a budget its audience cannot absorb buys what the audience holds.
 
 use super::curve::{self, Curve, Point};
-use super::history::{History, Row, SUPPLY_SLACK, Supply, median, sort};
+use super::history::{History, Row, Supply, median, sort};
 use crate::types::{AssetFormat, Country, Objective, Placement};
 
 /// How many observations the prior is worth: about the ratio of one ad set's noise around its cell's
 /// curve (some 35% in logs) to how far neighbouring markets' cells differ once prices are accounted for
 /// (some 10%), squared.
 pub const PRIOR_WEIGHT: f64 = 12.0;
+/// The same for an objective's own results (installs, leads, streams, visits, views): counts far rarer
+/// than impressions, with the result rate's own noise on top, so one ad set says less — some 50% in logs —
+/// and the prior is worth about (50% ÷ 10%)² of them.
+pub const RESULT_PRIOR_WEIGHT: f64 = 24.0;
 /// The prior is summarised in at most this many bins (keeps fitting cheap for large answers).
 const PRIOR_BINS: usize = 12;
 /// Cells larger than this are binned too.
@@ -223,17 +227,18 @@ impl CellModel {
         if demand > 0.0 { usual.min(self.max_frequency / demand) } else { usual }
     }
 
+    /// How far a budget's demand lies beyond what the history's supply saw (a log ratio), while supply
+    /// rather than the frequency caps bounds it: there the history cannot say how much more the
+    /// audience gives, so the forecast's high side widens by it.
+    pub fn beyond_supply(&self, budget_usd: f64, audience: f64, days: f64) -> f64 {
+        let demand = self.demand(budget_usd, audience, days);
+        let usual = self.supply.delivery(demand).unwrap_or(DEFAULT_DELIVERY);
+        if usual * demand < self.max_frequency { self.supply.beyond(demand) } else { 0.0 }
+    }
+
     /// The impressions a budget (USD over the flight) asks of each listener a day at the typical CPM.
     fn demand(&self, budget_usd: f64, audience: f64, days: f64) -> f64 {
         budget_usd / self.price / self.cpm_usd * 1000.0 / Metric::Impressions.exposure(audience, days)
-    }
-
-    /// The largest budget (USD over the flight) the audience absorbs at its usual delivery rate: the
-    /// history's [`Supply::capacity`], and never more than the frequency caps let it take.
-    pub fn capacity_usd(&self, audience: f64, days: f64) -> f64 {
-        let usual = self.supply.delivery(0.0).unwrap_or(DEFAULT_DELIVERY);
-        let demand = self.supply.capacity().min(self.max_frequency / (usual - SUPPLY_SLACK).max(0.05));
-        demand * self.cpm_usd * self.price * Metric::Impressions.exposure(audience, days) / 1000.0
     }
 }
 
@@ -259,7 +264,8 @@ fn fit_metric(
     let prior = if pooled.is_empty() {
         default_points(default_curve(metric, cell.format, cell.objective, index), typical_x)
     } else {
-        bins(&prior_points, PRIOR_BINS, PRIOR_WEIGHT)
+        let weight = if metric == Metric::Results { RESULT_PRIOR_WEIGHT } else { PRIOR_WEIGHT };
+        bins(&prior_points, PRIOR_BINS, weight)
     };
     let fit_on = |own: &[Point]| {
         let mut points = if own.len() > CELL_BINS { bins(own, CELL_BINS, own.len() as f64) } else { own.to_vec() };

@@ -52,12 +52,19 @@ pub fn category(notes: &mut Notes, category_id: &str, policy: CategoryPolicy) {
     }
 }
 
-/// A budget larger than the planned audiences absorb: the share they take at their usual delivery rate.
+/// A budget larger than the planned audiences absorb: the share of it they are expected to deliver.
 pub fn supply(notes: &mut Notes, absorbed: f64) {
     let percent = (absorbed * 100.0).clamp(1.0, 99.0).floor();
     notes.push(&format!(
         "In past campaigns, audiences like these absorbed only about {percent:.0}% of a budget this size over this flight: expect part of it to go unspent. Widen the targeting, add a market or lengthen the flight to spend it all."
     ));
+}
+
+/// A split that gives up some result so that the whole budget is spent.
+pub fn spread(notes: &mut Notes) {
+    notes.push(
+        "Audiences deliver less of a budget as it grows, so part of this one goes to ad sets with more room than the best performer's: the plan gives up a little of its result to spend all of it.",
+    );
 }
 
 /// Countries the budget could not cover.

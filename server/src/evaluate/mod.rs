@@ -21,7 +21,8 @@
 //!   pacing shortfall (about 3%), so this flags plans the audience cannot absorb, not bad luck: an ad set
 //!   trips it once its daily demand passes about 40% of its audience's frequency-capped supply (the
 //!   truth's soft ceiling already bends delivery there; the seed's "likely to deliver" warning is at 50%).
-//!   `oracle_under_delivery_rate` says how much of it no allocation of the same brief avoids.
+//!   `undeliverable_rate` says how much of it no plan avoids ([`oracle::most_delivered`]), and
+//!   `deliverable_under_delivery_rate` how often Mixtape under-delivers a brief some plan delivers.
 //!
 //! Diagnostics beside the headline figures: `share_of_allocation_oracle` (the optimizer on true curves
 //! over Mixtape's own candidates: the allocation part of the gap), `oracle_gain_over_rules` (the most any
@@ -86,6 +87,9 @@ pub struct Figures {
     pub share_of_oracle: f64,
     /// Mixtape's mean oracle-normalised result ÷ the rules' − 1.
     pub gain_over_rules: f64,
+    /// Mean of Mixtape's result ÷ the best any plan buys when delivering the budget does not matter
+    /// ([`oracle::best_result`]): the oracle's own share of it is what putting delivery first costs.
+    pub share_of_best_result: f64,
     /// Mean of Mixtape's result ÷ that of the optimizer on true curves over Mixtape's own candidates: the
     /// part of the gap to the oracle that is allocation (the rest is the choice of candidates).
     pub share_of_allocation_oracle: f64,
@@ -103,8 +107,14 @@ pub struct Figures {
     pub under_delivery_rate: f64,
     /// The same for the rules' plans.
     pub rules_under_delivery_rate: f64,
-    /// The same for the oracle's plans: under-delivery no allocation of this brief's candidates avoids.
+    /// The same for the oracle's plans.
     pub oracle_under_delivery_rate: f64,
+    /// Share of briefs that no plan delivers: even the optimizer maximising delivered spend on the truth's
+    /// curves, over the brief and its narrowings, stays below 95% of the budget. No planner's
+    /// `under_delivery_rate` can be lower.
+    pub undeliverable_rate: f64,
+    /// Mixtape's under-delivery among the briefs some plan delivers.
+    pub deliverable_under_delivery_rate: f64,
     /// Share of briefs where Mixtape's result is at least the rules'.
     pub beats_rules_rate: f64,
     /// Mean of the rules' result ÷ the oracle's.
@@ -173,6 +183,8 @@ struct Scored {
     mixtape_delivery: f64,
     rules_delivery: Option<f64>,
     oracle_delivery: f64,
+    most_delivered: f64,
+    best_result: f64,
     ad_set_hits: usize,
     ad_set_below: usize,
     ad_set_trials: usize,
@@ -232,6 +244,10 @@ pub async fn run_on(store: &Store, truth: &Truth, options: &EvalOptions) -> Resu
         let mut one = score(truth, brief, &mixtape, rules.as_ref(), &oracle, draw_seed, options.draws);
         one.allocation_oracle =
             allocation_oracle.map_or(0.0, |p| sim::expected(truth, &p, brief.objective).expected.brief_results);
+        one.most_delivered = oracle::most_delivered(truth, brief, &history);
+        one.best_result = oracle::best_result(truth, brief, &history)
+            .plan
+            .map_or(0.0, |p| sim::expected(truth, &p, brief.objective).expected.brief_results);
         scored.push(one);
     }
     let overall = figures(&scored);
@@ -315,6 +331,8 @@ fn score(
         mixtape_delivery: m.delivery_rate(),
         rules_delivery: r.map(|r| r.delivery_rate()),
         oracle_delivery: o.delivery_rate(),
+        most_delivered: 0.0,
+        best_result: 0.0,
         ad_set_hits,
         ad_set_below,
         ad_set_trials,
@@ -359,6 +377,7 @@ fn figures(scored: &[Scored]) -> Figures {
         briefs: n,
         share_of_oracle: share,
         gain_over_rules: if rules_share > 0.0 { share / rules_share - 1.0 } else { 0.0 },
+        share_of_best_result: mean(&|s| if s.best_result > 0.0 { s.mixtape / s.best_result } else { 0.0 }),
         share_of_allocation_oracle: mean(&|s| {
             if s.allocation_oracle > 0.0 { s.mixtape / s.allocation_oracle } else { 0.0 }
         }),
@@ -375,6 +394,11 @@ fn figures(scored: &[Scored]) -> Figures {
             rules_planned.len(),
         ),
         oracle_under_delivery_rate: mean(&|s| f64::from(u8::from(s.oracle_delivery < UNDER_DELIVERY))),
+        undeliverable_rate: mean(&|s| f64::from(u8::from(s.most_delivered < UNDER_DELIVERY))),
+        deliverable_under_delivery_rate: ratio(
+            scored.iter().filter(|s| s.most_delivered >= UNDER_DELIVERY && s.mixtape_delivery < UNDER_DELIVERY).count(),
+            scored.iter().filter(|s| s.most_delivered >= UNDER_DELIVERY).count(),
+        ),
         beats_rules_rate: mean(&|s| f64::from(u8::from(s.mixtape >= s.rules))),
         rules_share_of_oracle: rules_share,
         oracle_gain_over_rules: if rules_share > 0.0 { 1.0 / rules_share - 1.0 } else { 0.0 },
@@ -388,7 +412,7 @@ impl EvalReport {
         let pct = |v: f64| format!("{:.1}%", v * 100.0);
         let signed = |v: f64| format!("{:+.1}%", v * 100.0);
         let mut out = format!(
-            "{:<26} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+            "{:<26} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
             "objective",
             "briefs",
             "of oracle",
@@ -397,11 +421,12 @@ impl EvalReport {
             "coverage",
             "plan cov",
             "under-del",
-            "orc under"
+            "orc under",
+            "no plan"
         );
         let row = |name: &str, f: &Figures| {
             format!(
-                "{:<26} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+                "{:<26} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
                 name,
                 f.briefs,
                 pct(f.share_of_oracle),
@@ -410,7 +435,8 @@ impl EvalReport {
                 pct(f.range_coverage),
                 pct(f.plan_range_coverage),
                 pct(f.under_delivery_rate),
-                pct(f.oracle_under_delivery_rate)
+                pct(f.oracle_under_delivery_rate),
+                pct(f.undeliverable_rate)
             )
         };
         for (name, f) in &self.by_objective {
@@ -423,7 +449,7 @@ impl EvalReport {
         out.push_str(&format!(
             "\n{} briefs evaluated ({} without a plan and {} whose result no plan can produce left out; rules found \
              no history for {}); seeds: briefs {}, market {}; {} draws per plan.\nUnder-delivery: median \
-             delivered spend below {:.0}% of the budget.\n",
+             delivered spend below {:.0}% of the budget (\"no plan\": no plan of the brief delivers more).\n",
             self.briefs,
             self.skipped,
             self.no_result,

@@ -5,7 +5,8 @@
 //! and forecasts as usual but asks [`true_response`] for each chosen ad set's curve. Because the planner
 //! picks its candidates on the history's evidence, the oracle also tries the brief narrowed to every
 //! subset of the formats and placements it allows (an advertiser's own choice, so still the same brief
-//! and budget) and keeps the plan with the best true median result. [`true_response`]'s curve is the
+//! and budget) and keeps the plan with the best true median result among those that deliver their
+//! budget, as the optimizer itself puts delivery first (any plan when none delivers). [`true_response`]'s curve is the
 //! planner's form, `c·(1 − exp(−s/d))` in USD, fitted (relative least squares) to the truth's median
 //! outcome of that very ad set — its market, format, placements, objective, audience, start and flight —
 //! at budgets from the 250 USD minimum to the whole plan's budget. So the oracle knows the truth exactly
@@ -18,6 +19,7 @@ use planner::plan::rules::{formats_for, nearest_objective, placements_for};
 use planner::plan::{CurveRequest, PlanOutcome, Response, Supply, plan_with_responses};
 use planner::types::{AssetFormat, Brief, Currency, Placement};
 
+use super::UNDER_DELIVERY;
 use super::sim::{self, AdSetInput, simulate_ad_set};
 use crate::seed::truth::Truth;
 
@@ -29,14 +31,41 @@ const SCALES: usize = 120;
 /// The oracle's plan for a brief over the same history the other planners read: the best, in the truth's
 /// median outcome, of the optimizer's plans on true curves for the brief and its narrowings.
 pub fn plan(truth: &Truth, brief: &Brief, history: &PerformanceAnswer) -> PlanOutcome {
-    let respond = |request: &CurveRequest<'_>| true_response(truth, request);
-    let value = |outcome: &PlanOutcome| {
-        outcome
-            .plan
-            .as_ref()
-            .map_or(f64::NEG_INFINITY, |p| sim::expected(truth, p, brief.objective).expected.brief_results)
+    best_of(truth, brief, history, Goal::DeliverThenResult)
+}
+
+/// The plan with the best true result whatever it spends: the optimizer on true curves that say nothing of
+/// delivery beyond each ad set's capacity, over the brief and its narrowings. What Mixtape's delivery
+/// guard costs is measured against it.
+pub fn best_result(truth: &Truth, brief: &Brief, history: &PerformanceAnswer) -> PlanOutcome {
+    best_of(truth, brief, history, Goal::Result)
+}
+
+/// What the oracle optimises.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Goal {
+    /// Like the optimizer: a plan that delivers its budget beats one that does not, whatever it buys.
+    DeliverThenResult,
+    /// The result alone.
+    Result,
+}
+
+fn best_of(truth: &Truth, brief: &Brief, history: &PerformanceAnswer, goal: Goal) -> PlanOutcome {
+    let respond = |request: &CurveRequest<'_>| match goal {
+        Goal::DeliverThenResult => true_response(truth, request),
+        Goal::Result => {
+            let r = true_response(truth, request);
+            Response { delivery: Supply::default(), ..r }
+        }
     };
-    let mut best = same_candidates(truth, brief, history);
+    let value = |outcome: &PlanOutcome| {
+        outcome.plan.as_ref().map_or((false, f64::NEG_INFINITY), |p| {
+            let delivered = sim::expected(truth, p, brief.objective).expected;
+            let delivers = goal == Goal::Result || delivered.delivery_rate() >= UNDER_DELIVERY;
+            (delivers, delivered.brief_results)
+        })
+    };
+    let mut best = plan_with_responses(brief, history, &respond);
     let mut best_value = value(&best);
     for variant in narrowings(brief) {
         let outcome = plan_with_responses(&variant, history, &respond);
@@ -46,6 +75,18 @@ pub fn plan(truth: &Truth, brief: &Brief, history: &PerformanceAnswer) -> PlanOu
         }
     }
     best
+}
+
+/// The largest share of its budget any plan of the brief or its narrowings delivers (median outcome), with
+/// the optimizer maximising delivered spend on the truth's curves: under-delivery no valid plan avoids
+/// when it is below [`super::UNDER_DELIVERY`].
+pub fn most_delivered(truth: &Truth, brief: &Brief, history: &PerformanceAnswer) -> f64 {
+    let respond = |request: &CurveRequest<'_>| true_curve(truth, request, |d| d.spend_micros as f64 / 1e6);
+    std::iter::once(brief.clone())
+        .chain(narrowings(brief))
+        .filter_map(|variant| plan_with_responses(&variant, history, &respond).plan)
+        .map(|p| sim::expected(truth, &p, brief.objective).expected.delivery_rate())
+        .fold(0.0, f64::max)
 }
 
 /// The optimizer on true curves over exactly the candidates Mixtape picks for the brief: what allocation
@@ -84,6 +125,11 @@ fn narrowings(brief: &Brief) -> Vec<Brief> {
 /// The planner-form curve closest to the truth's median response of one ad set, with the budget its
 /// audience truly absorbs, read as the planner reads its history's supply (`Supply::capacity`).
 pub fn true_response(truth: &Truth, r: &CurveRequest<'_>) -> Response {
+    true_curve(truth, r, |d| d.brief_results)
+}
+
+/// The planner-form curve of one metric of the truth's median delivery (see [`true_response`]).
+fn true_curve(truth: &Truth, r: &CurveRequest<'_>, metric: impl Fn(&sim::Delivered) -> f64) -> Response {
     let top = r.plan_budget_usd.max(250.0);
     let low = 50.0_f64.min(top / 4.0);
     let budgets: Vec<f64> =
@@ -105,17 +151,19 @@ pub fn true_response(truth: &Truth, r: &CurveRequest<'_>) -> Response {
             (usd, simulate_ad_set(truth, &input, r.brief_objective, None))
         })
         .collect();
-    let points: Vec<(f64, f64)> =
-        outcomes.iter().map(|(usd, d)| (*usd, d.brief_results)).filter(|(_, y)| *y > 0.0).collect();
-    let Some(curve) = fit(&points) else { return Response { ceiling: 0.0, scale: 1.0, capacity: f64::INFINITY } };
+    let points: Vec<(f64, f64)> = outcomes.iter().map(|(usd, d)| (*usd, metric(d))).filter(|(_, y)| *y > 0.0).collect();
+    let Some((ceiling, scale)) = fit(&points) else { return Response::flat() };
     // The planner's own reading of a supply curve, here on the truth's delivery at each sampled budget.
-    let supply = Supply::from_knots(outcomes.iter().map(|(usd, d)| (*usd, d.delivery_rate())).collect());
-    Response { capacity: supply.capacity(), ..curve }
+    Response::new(
+        ceiling,
+        scale,
+        Supply::from_knots(outcomes.iter().map(|(usd, d)| (*usd, d.delivery_rate())).collect()),
+    )
 }
 
 /// Least squares in relative error of `c·(1 − exp(−s/d))` to the points: for each scale `d` on a log grid
 /// the best `c` is closed-form; the best pair wins.
-fn fit(points: &[(f64, f64)]) -> Option<Response> {
+fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     let (min_s, max_s) = points.iter().fold((f64::MAX, 0.0_f64), |(a, b), (s, _)| (a.min(*s), b.max(*s)));
     if points.len() < 2 || max_s <= 0.0 {
         return None;
@@ -133,10 +181,10 @@ fn fit(points: &[(f64, f64)]) -> Option<Response> {
         let c = num / den;
         let err: f64 = points.iter().zip(&g).map(|((_, y), g)| (c * g / y - 1.0).powi(2)).sum();
         if best.as_ref().is_none_or(|(e, _)| err < *e) {
-            best = Some((err, Response { ceiling: c, scale: d, capacity: f64::INFINITY }));
+            best = Some((err, Response::new(c, d, Supply::default())));
         }
     }
-    best.map(|(_, r)| r).filter(Response::usable)
+    best.map(|(_, r)| r).filter(Response::usable).map(|r| (r.ceiling, r.scale))
 }
 
 #[cfg(test)]
@@ -168,10 +216,10 @@ mod tests {
 
     #[test]
     fn the_fit_recovers_an_exponential() {
-        let truth = Response { ceiling: 1e6, scale: 3_000.0, capacity: f64::INFINITY };
+        let truth = Response::new(1e6, 3_000.0, Supply::default());
         let points: Vec<(f64, f64)> = [250.0, 800.0, 2_000.0, 6_000.0, 15_000.0].map(|s| (s, truth.at(s))).to_vec();
-        let fitted = fit(&points).expect("fit");
-        assert!((fitted.scale / 3_000.0 - 1.0).abs() < 0.05, "{fitted:?}");
-        assert!((fitted.ceiling / 1e6 - 1.0).abs() < 0.05, "{fitted:?}");
+        let (ceiling, scale) = fit(&points).expect("fit");
+        assert!((scale / 3_000.0 - 1.0).abs() < 0.05, "{scale}");
+        assert!((ceiling / 1e6 - 1.0).abs() < 0.05, "{ceiling}");
     }
 }
