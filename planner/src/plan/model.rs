@@ -7,9 +7,9 @@
 //! the same format, placement and objective in every market of the answer (the brief's and their
 //! neighbours), its spend rescaled by the markets' price indices, binned, and given the weight of
 //! [`PRIOR_WEIGHT`] observations ([`RESULT_PRIOR_WEIGHT`] for an objective's own, noisier results) — so
-//! a cell with three ad sets leans on it and a cell with fifty mostly follows its own. With no history at all, conservative defaults stand in ([`default_curve`]). The curve
-//! is moved onto the history's median, and the spread of the history around curves fitted without it (out
-//! of fold) gives the p10/p90.
+//! a cell with three ad sets leans on it and a cell with fifty mostly follows its own. With no history at
+//! all, conservative defaults stand in ([`default_curve`]). The curve is moved onto the history's median,
+//! and the spread of the history around curves fitted without it (out of fold) gives the p10/p90.
 //!
 //! The curves answer to the spend actually delivered, in typical prices: each historical ad set's spend is
 //! divided by its CPM factor (the season of its flight, the narrowness of its audience: `history::Prices`).

@@ -24,7 +24,8 @@
 //!   `undeliverable_rate` says how much of it no plan avoids ([`oracle::most_delivered`]), and
 //!   `deliverable_under_delivery_rate` how often Mixtape under-delivers a brief some plan delivers.
 //!
-//! Diagnostics beside the headline figures: `share_of_allocation_oracle` (the optimizer on true curves
+//! Diagnostics beside the headline figures: `share_of_best_result` (against the best result whatever it
+//! spends: what putting delivery first costs), `share_of_allocation_oracle` (the optimizer on true curves
 //! over Mixtape's own candidates: the allocation part of the gap), `oracle_gain_over_rules` (the most any
 //! plan of these candidates gains over the rules), `below_range` (misses under p10) and `forecast_bias`,
 //! and every figure per budget size as well as per objective.

@@ -6,13 +6,15 @@
 //! picks its candidates on the history's evidence, the oracle also tries the brief narrowed to every
 //! subset of the formats and placements it allows (an advertiser's own choice, so still the same brief
 //! and budget) and keeps the plan with the best true median result among those that deliver their
-//! budget, as the optimizer itself puts delivery first (any plan when none delivers). [`true_response`]'s curve is the
-//! planner's form, `c·(1 − exp(−s/d))` in USD, fitted (relative least squares) to the truth's median
-//! outcome of that very ad set — its market, format, placements, objective, audience, start and flight —
-//! at budgets from the 250 USD minimum to the whole plan's budget. So the oracle knows the truth exactly
-//! at every budget it samples; what it cannot do is allocate on a curve of another shape, which keeps it
-//! "Mixtape's optimizer" rather than a different one. Like the planner's, each curve carries the budget
-//! the audience absorbs, here the truth's.
+//! budget, as the optimizer itself puts delivery first (any plan when none delivers); [`best_result`]
+//! keeps the best result whatever it spends.
+//!
+//! [`true_response`]'s curve is the planner's form, `c·(1 − exp(−s/d))` in USD, fitted (relative least
+//! squares) to the truth's median outcome of that very ad set — its market, format, placements,
+//! objective, audience, start and flight — at budgets from the 250 USD minimum to the whole plan's
+//! budget. So the oracle knows the truth exactly at every budget it samples; what it cannot do is
+//! allocate on a curve of another shape, which keeps it "Mixtape's optimizer" rather than a different
+//! one. Like the planner's, each curve carries its delivery at every budget, here the truth's.
 
 use planner::performance::PerformanceAnswer;
 use planner::plan::rules::{formats_for, nearest_objective, placements_for};
@@ -122,8 +124,8 @@ fn narrowings(brief: &Brief) -> Vec<Brief> {
     out
 }
 
-/// The planner-form curve closest to the truth's median response of one ad set, with the budget its
-/// audience truly absorbs, read as the planner reads its history's supply (`Supply::capacity`).
+/// The planner-form curve closest to the truth's median response of one ad set, with the truth's delivery
+/// at each sampled budget as its delivery curve (a `Supply`, read as the planner reads its history's).
 pub fn true_response(truth: &Truth, r: &CurveRequest<'_>) -> Response {
     true_curve(truth, r, |d| d.brief_results)
 }
@@ -162,14 +164,14 @@ fn true_curve(truth: &Truth, r: &CurveRequest<'_>, metric: impl Fn(&sim::Deliver
 }
 
 /// Least squares in relative error of `c·(1 − exp(−s/d))` to the points: for each scale `d` on a log grid
-/// the best `c` is closed-form; the best pair wins.
+/// the best `c` is closed-form; the best pair `(c, d)` wins when it is positive and finite.
 fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     let (min_s, max_s) = points.iter().fold((f64::MAX, 0.0_f64), |(a, b), (s, _)| (a.min(*s), b.max(*s)));
     if points.len() < 2 || max_s <= 0.0 {
         return None;
     }
     let (lo, hi) = (libm::log(min_s / 10.0), libm::log(max_s * 1000.0));
-    let mut best: Option<(f64, Response)> = None;
+    let mut best: Option<(f64, f64, f64)> = None;
     for i in 0..SCALES {
         let d = libm::exp(lo + (hi - lo) * i as f64 / (SCALES - 1) as f64);
         let g: Vec<f64> = points.iter().map(|(s, _)| -libm::expm1(-s / d)).collect();
@@ -180,11 +182,11 @@ fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
         }
         let c = num / den;
         let err: f64 = points.iter().zip(&g).map(|((_, y), g)| (c * g / y - 1.0).powi(2)).sum();
-        if best.as_ref().is_none_or(|(e, _)| err < *e) {
-            best = Some((err, Response::new(c, d, Supply::default())));
+        if best.is_none_or(|(e, ..)| err < e) {
+            best = Some((err, c, d));
         }
     }
-    best.map(|(_, r)| r).filter(Response::usable).map(|r| (r.ceiling, r.scale))
+    best.map(|(_, c, d)| (c, d)).filter(|(c, d)| *c > 0.0 && c.is_finite() && d.is_finite())
 }
 
 #[cfg(test)]
