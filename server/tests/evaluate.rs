@@ -1,7 +1,7 @@
 //! Plan quality as a regression test: a small `mixtape evaluate` (60 briefs on the default synthetic
 //! market) must keep Mixtape at or above Spotify's rules and at 90% or more of the oracle, and spend the
-//! budgets some plan can spend. The full run
-//! (`mixtape evaluate`, 500 briefs) is a benchmark; its targets are in issue 6.
+//! budgets some plan can spend. The full run (`mixtape evaluate`, 500 briefs) is a benchmark; its targets
+//! are in issue 6.
 
 use std::process::Command;
 
