@@ -370,6 +370,18 @@ fn a_budget_too_small_for_every_country_leaves_some_out_and_says_so() {
 }
 
 #[test]
+fn a_budget_for_one_of_two_countries_goes_where_it_buys_the_most() {
+    // Impressions cost 2.6 times as much in the US as in Mexico, whichever is named first.
+    for countries in [[Country::Us, Country::Mx], [Country::Mx, Country::Us]] {
+        let b = brief(Objective::EvenImpressionDelivery, &countries, 400_000_000, Currency::Usd, BudgetType::Lifetime);
+        let out = plan(&b);
+        let p = out.plan.expect("plan");
+        assert!(p.ad_sets.iter().all(|a| a.country == Country::Mx), "{:?}", p.ad_sets);
+        assert!(out.assumptions.iter().any(|a| a.contains("planned MX") && a.contains("left out US")));
+    }
+}
+
+#[test]
 fn a_format_the_objective_cannot_use_switches_objective_with_an_assumption() {
     let mut b = brief(Objective::Reach, &[Country::Br], 30_000_000_000, Currency::Brl, BudgetType::Lifetime);
     b.formats = vec![AssetFormat::Image, AssetFormat::Audio];

@@ -349,11 +349,6 @@ impl CountryOptions {
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.candidate.cmp(&b.candidate)));
         Some(CountryOptions { country, ranked, audience })
     }
-
-    /// The best score in the country.
-    pub fn best(&self) -> f64 {
-        self.ranked.first().map_or(0.0, |s| s.score)
-    }
 }
 
 /// A second app-install ad set in a country prefers the other store, so both app stores are covered

@@ -4,9 +4,10 @@
 //! 1. `allocate::BudgetFrame` — the budget in integer units and the 250 USD-equivalent minimum per ad set
 //!    (a budget below it gets a question, not a plan);
 //! 2. `candidates` — every combination the Ads API accepts ([`rules`]), scored on the evidence the way
-//!    Spotify's planner does (which decides the countries a small budget covers), then re-ranked by the
-//!    result each one's fitted model forecasts (`rank_by_forecast`), and the selection: how many ad sets
-//!    the budget buys (SPEC §4's EUR table), never two with the same format and objective in a country;
+//!    Spotify's planner does, then re-ranked by the result each one's fitted model forecasts
+//!    (`rank_by_forecast`, which also decides the countries a small budget covers), and the selection:
+//!    how many ad sets the budget buys (SPEC §4's EUR table), never two with the same format and
+//!    objective in a country;
 //! 3. `policy` — each ad set's targeting (one country, alcohol ages, minors), frequency caps;
 //! 4. `model` and `curve` — saturating response curves per ad set from its history, pooled toward a
 //!    prior when thin, in prices corrected for the season and the audience's narrowness (`history`);
@@ -270,39 +271,47 @@ impl<'a> Planner<'a> {
                 CountryOptions::new(history, cs, wanted, self.country_audience(country))
             })
             .collect();
-        let mut kept = self.keep_countries(options, funded, notes);
-        for options in &mut kept {
-            self.rank_by_forecast(history, options, n);
-        }
+        let ranked: Vec<(CountryOptions, f64)> = options
+            .into_iter()
+            .map(|mut o| {
+                let best = self.rank_by_forecast(history, &mut o, n);
+                (o, best)
+            })
+            .collect();
+        let kept = self.keep_countries(ranked, funded, notes);
         let picks = candidates::select(&kept, n);
         Some((picks.into_iter().map(|p| self.draft(history, p, n)).collect(), n))
     }
 
-    /// Keeps the `funded` countries with the best evidence (in the brief's order) and names the rest.
-    fn keep_countries(&self, options: Vec<CountryOptions>, funded: usize, notes: &mut Notes) -> Vec<CountryOptions> {
-        if options.len() <= funded {
-            return options;
+    /// Keeps the `funded` countries whose best ad set the evidence forecasts to buy the most of the brief's
+    /// result (each with its best forecast), more evidence and then the brief's order breaking ties, and
+    /// names the rest.
+    fn keep_countries(
+        &self,
+        options: Vec<(CountryOptions, f64)>,
+        funded: usize,
+        notes: &mut Notes,
+    ) -> Vec<CountryOptions> {
+        let mut kept: Vec<(usize, CountryOptions, f64)> =
+            options.into_iter().enumerate().map(|(i, (o, best))| (i, o, best)).collect();
+        if kept.len() > funded {
+            let evidence = |o: &CountryOptions| o.ranked.first().map_or(0, |s| s.stats.comparable);
+            kept.sort_by(|(i, a, x), (j, b, y)| y.total_cmp(x).then(evidence(b).cmp(&evidence(a))).then(i.cmp(j)));
+            let mut left = kept.split_off(funded);
+            kept.sort_by_key(|(i, ..)| *i);
+            left.sort_by_key(|(i, ..)| *i);
+            let countries =
+                |v: &[(usize, CountryOptions, f64)]| v.iter().map(|(_, o, _)| o.country).collect::<Vec<_>>();
+            notes::left_out(notes, &countries(&kept), &countries(&left));
         }
-        let mut ranked: Vec<(usize, &CountryOptions)> = options.iter().enumerate().collect();
-        let evidence = |o: &CountryOptions| o.ranked.first().map_or(0, |s| s.stats.comparable);
-        ranked
-            .sort_by(|(i, a), (j, b)| b.best().total_cmp(&a.best()).then(evidence(b).cmp(&evidence(a))).then(i.cmp(j)));
-        let keep: Vec<usize> = ranked.iter().take(funded).map(|(i, _)| *i).collect();
-        let mut kept = Vec::new();
-        let mut left = Vec::new();
-        for (i, o) in options.into_iter().enumerate() {
-            if keep.contains(&i) { kept.push(o) } else { left.push(o) }
-        }
-        let countries = |v: &[CountryOptions]| v.iter().map(|o| o.country).collect::<Vec<_>>();
-        notes::left_out(notes, &countries(&kept), &countries(&left));
-        kept
+        kept.into_iter().map(|(_, o, _)| o).collect()
     }
 
     /// Re-scores a country's candidates by the result their fitted models forecast for an equal share of
     /// the budget, as a share of the best forecast: what the plan would buy, where the rules' score only
     /// describes the evidence. Candidates that cannot pursue the brief's objective keep their (negative)
-    /// score, so they still come last.
-    fn rank_by_forecast(&self, history: &History, options: &mut CountryOptions, n: usize) {
+    /// score, so they still come last. Returns the best forecast (0 when none pursues the brief's result).
+    fn rank_by_forecast(&self, history: &History, options: &mut CountryOptions, n: usize) -> f64 {
         let per_ad_set = self.frame.usd(self.frame.total_units()) / n as f64;
         // Each single-placement candidate's forecast, computed once: an ad set on several placements
         // splits its delivery among them, so it buys the mean of what each alone would.
@@ -328,7 +337,7 @@ impl<'a> Planner<'a> {
         }
         let best = values.iter().copied().fold(0.0, f64::max);
         if best <= 0.0 {
-            return;
+            return 0.0;
         }
         for (scored, value) in options.ranked.iter_mut().zip(values) {
             if scored.score >= 0.0 {
@@ -336,6 +345,7 @@ impl<'a> Planner<'a> {
             }
         }
         options.ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.candidate.cmp(&b.candidate)));
+        best
     }
 
     /// Targeting, audience and fitted models of a chosen candidate.

@@ -8,8 +8,9 @@
 //! neighbours), its spend rescaled by the markets' price indices, binned, and given the weight of
 //! [`PRIOR_WEIGHT`] observations ([`RESULT_PRIOR_WEIGHT`] for an objective's own, noisier results) — so
 //! a cell with three ad sets leans on it and a cell with fifty mostly follows its own. With no history at
-//! all, conservative defaults stand in ([`default_curve`]). The curve is moved onto the history's median,
-//! and the spread of the history around curves fitted without it (out of fold) gives the p10/p90.
+//! all, conservative defaults stand in ([`default_curve`]). The curve is moved onto the history's median
+//! (the cell's, pooled with the other markets' as [`LEVEL_PRIOR_WEIGHT`] ad sets), and the spread of the
+//! history around curves fitted without it (out of fold) gives the p10/p90.
 //!
 //! The curves answer to the spend actually delivered, in typical prices: each historical ad set's spend is
 //! divided by its CPM factor (the season of its flight, the narrowness of its audience: `history::Prices`).
@@ -29,6 +30,10 @@ pub const PRIOR_WEIGHT: f64 = 12.0;
 /// than impressions, with the result rate's own noise on top, so one ad set says less — some 50% in logs —
 /// and the prior is worth about (50% ÷ 10%)² of them.
 pub const RESULT_PRIOR_WEIGHT: f64 = 24.0;
+/// How many ad sets the other markets' level is worth when the curve is moved onto the history's median.
+/// Far fewer than the curve's prior: markets share the shape of a format's response more than its level,
+/// which differs by some 25% in logs between markets even after prices — (50% ÷ 25%)² ≈ 3 ad sets.
+pub const LEVEL_PRIOR_WEIGHT: f64 = 3.0;
 /// The prior is summarised in at most this many bins (keeps fitting cheap for large answers).
 const PRIOR_BINS: usize = 12;
 /// Cells larger than this are binned too.
@@ -278,22 +283,25 @@ fn fit_metric(
         .filter(|x| *x > 0.0)
         .unwrap_or(f64::INFINITY);
     let centre = |rows: &[Scaled<'_>]| median(rows.iter().map(|r| residual(curve, metric, r)).collect()).unwrap_or(0.0);
-    let (spread, centre) = if own.len() >= MIN_SPREAD_POINTS {
+    let spread = if own.len() >= MIN_SPREAD_POINTS {
         // Out of fold: each half of the cell predicted by a curve fitted without it, so the range holds
         // the curve's own error as well as the market's noise.
         let folds: [Vec<Point>; 2] =
             [0, 1].map(|k| own_points.iter().enumerate().filter(|(i, _)| i % 2 != k).map(|(_, p)| *p).collect());
         let curves = folds.map(|f| fit_on(&f));
         let residuals = own.iter().enumerate().map(|(i, r)| residual(curves[i % 2], metric, r)).collect();
-        (spread(residuals, 1.0), centre(own))
+        spread(residuals, 1.0)
     } else if pooled.len() >= MIN_SPREAD_POINTS {
         // Borrowed evidence is less certain than the cell's own: widen it.
-        (spread(pooled.iter().map(|r| residual(curve, metric, r)).collect(), 1.5), centre(pooled))
+        spread(pooled.iter().map(|r| residual(curve, metric, r)).collect(), 1.5)
     } else {
-        (Spread::DEFAULT, 0.0)
+        Spread::DEFAULT
     };
     // Least squares on relative errors runs low through multiplicative noise: the median residual moves
-    // the curve onto the history's median, so the p50 is a median.
+    // the curve onto the history's median, so the p50 is a median — the cell's own median, pooled with
+    // the other markets' as if it were `LEVEL_PRIOR_WEIGHT` ad sets.
+    let n = own.len() as f64;
+    let centre = (n * centre(own) + LEVEL_PRIOR_WEIGHT * centre(pooled)) / (n + LEVEL_PRIOR_WEIGHT);
     curve.asymptote *= libm::exp(centre);
     if metric == Metric::Reach {
         // Nobody is reached twice: the share of the audience reached is at most one.

@@ -71,7 +71,7 @@ pub fn spread(notes: &mut Notes) {
 pub fn left_out(notes: &mut Notes, kept: &[Country], left: &[Country]) {
     let names = |v: &[Country]| v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
     notes.push(&format!(
-        "The budget funds {} of {} countries at the 250 USD-equivalent minimum per ad set: planned {} (best evidence); left out {}.",
+        "The budget funds {} of {} countries at the 250 USD-equivalent minimum per ad set: planned {} (where the evidence forecasts the most); left out {}.",
         kept.len(),
         kept.len() + left.len(),
         names(kept),

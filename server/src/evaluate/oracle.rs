@@ -5,9 +5,10 @@
 //! and forecasts as usual but asks [`true_response`] for each chosen ad set's curve. Because the planner
 //! picks its candidates on the history's evidence, the oracle also tries the brief narrowed to every
 //! subset of the formats and placements it allows (an advertiser's own choice, so still the same brief
-//! and budget) and keeps the plan with the best true median result among those that deliver their
-//! budget, as the optimizer itself puts delivery first (any plan when none delivers); [`best_result`]
-//! keeps the best result whatever it spends.
+//! and budget) and, when the budget funds only some of the brief's countries, every choice of that many,
+//! and keeps the plan with the best true median result among those that deliver their budget, as the
+//! optimizer itself puts delivery first (any plan when none delivers); [`best_result`] keeps the best
+//! result whatever it spends.
 //!
 //! [`true_response`]'s curve is the planner's form, `c·(1 − exp(−s/d))` in USD, fitted (relative least
 //! squares) to the truth's median outcome of that very ad set — its market, format, placements,
@@ -19,7 +20,7 @@
 use planner::performance::PerformanceAnswer;
 use planner::plan::rules::{formats_for, nearest_objective, placements_for};
 use planner::plan::{CurveRequest, PlanOutcome, Response, Supply, plan_with_responses};
-use planner::types::{AssetFormat, Brief, Currency, Placement};
+use planner::types::{AssetFormat, Brief, Currency, Placement, Plan, Targets};
 
 use super::UNDER_DELIVERY;
 use super::sim::{self, AdSetInput, simulate_ad_set};
@@ -69,7 +70,8 @@ fn best_of(truth: &Truth, brief: &Brief, history: &PerformanceAnswer, goal: Goal
     };
     let mut best = plan_with_responses(brief, history, &respond);
     let mut best_value = value(&best);
-    for variant in narrowings(brief) {
+    let funded = best.plan.as_ref().map_or(0, planned_countries);
+    for variant in narrowings(brief).into_iter().chain(country_choices(brief, funded)) {
         let outcome = plan_with_responses(&variant, history, &respond);
         let v = value(&outcome);
         if v > best_value {
@@ -122,6 +124,30 @@ fn narrowings(brief: &Brief) -> Vec<Brief> {
         }
     }
     out
+}
+
+/// When the budget funds only `funded` of the brief's countries, the brief restricted to each choice of
+/// that many: the planner picks them on the history's evidence, the oracle on the truth.
+fn country_choices(brief: &Brief, funded: usize) -> Vec<Brief> {
+    let countries = &brief.targets.countries;
+    if funded == 0 || funded >= countries.len() || countries.len() > 8 {
+        return Vec::new();
+    }
+    (1u32..(1 << countries.len()))
+        .filter(|mask| mask.count_ones() as usize == funded)
+        .map(|mask| {
+            let chosen = (0..countries.len()).filter(|i| mask & (1 << i) != 0).map(|i| countries[i]).collect();
+            Brief { targets: Targets { countries: chosen, ..brief.targets.clone() }, ..brief.clone() }
+        })
+        .collect()
+}
+
+/// The distinct countries a plan covers.
+fn planned_countries(plan: &Plan) -> usize {
+    let mut countries: Vec<_> = plan.ad_sets.iter().map(|a| a.country).collect();
+    countries.sort();
+    countries.dedup();
+    countries.len()
 }
 
 /// The planner-form curve closest to the truth's median response of one ad set, with the truth's delivery
