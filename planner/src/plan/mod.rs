@@ -355,7 +355,7 @@ impl<'a> Planner<'a> {
             policy::ad_set_targets(&self.brief.targets, c.country, &c.placements, c.objective, c.store, self.policy);
         let audience = audience(&targets, c.country);
         let per_ad_set = self.frame.usd(self.frame.total_units()) / n as f64;
-        let typical_x = per_ad_set / Metric::Impressions.exposure(audience as f64, self.days);
+        let typical_x = per_ad_set / Metric::Impressions.exposure(c.objective, audience as f64, self.days);
         let cell = Cell { country: c.country, format: c.format, placements: &c.placements, objective: c.objective };
         let price = history.prices.factor(c.country, audience as f64, self.schedule.start, self.days);
         let model = CellModel::build(history, cell, typical_x, self.days, price);
@@ -389,7 +389,7 @@ impl<'a> Planner<'a> {
             }
             (Some(metric), None) => {
                 let (audience, days) = (d.audience as f64, self.days);
-                let exposure = metric.exposure(audience, days);
+                let exposure = metric.exposure(d.model.objective, audience, days);
                 let curve = d.model.get(metric).curve;
                 let usual = d.model.delivery(0.0, audience, days);
                 Response::new(

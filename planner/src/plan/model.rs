@@ -2,15 +2,16 @@
 //! its budget, each fitted from the history of its cell and pooled toward a prior when the cell is thin.
 //!
 //! Start with [`CellModel::build`]. Each metric is normalised so ad sets of different sizes share a curve:
-//! reach per targetable listener against budget per listener (reach cannot grow with the flight's length
-//! the way impressions do), everything else per listener-day against budget per listener-day. The prior is
-//! the same format, placement and objective in every market of the answer (the brief's and their
-//! neighbours), its spend rescaled by the markets' price indices, binned, and given the weight of
-//! [`PRIOR_WEIGHT`] observations ([`RESULT_PRIOR_WEIGHT`] for an objective's own, noisier results) — so
-//! a cell with three ad sets leans on it and a cell with fifty mostly follows its own. With no history at
-//! all, conservative defaults stand in ([`default_curve`]). The curve is moved onto the history's median
-//! (the cell's, pooled with the other markets' as [`LEVEL_PRIOR_WEIGHT`] ad sets), and the spread of the
-//! history around curves fitted without it (out of fold) gives the p10/p90.
+//! reach, and the results that are a listener's own action (installs, leads, streams, video views), per
+//! targetable listener against budget per listener (they cannot grow with the flight's length the way
+//! impressions do: [`Metric::per_listener`]), everything else per listener-day against budget per
+//! listener-day. The prior is the same format, placement and objective in every market of the answer (the
+//! brief's and their neighbours), its spend rescaled by the markets' price indices, binned, and given the
+//! weight of [`PRIOR_WEIGHT`] observations ([`RESULT_PRIOR_WEIGHT`] for an objective's own, noisier
+//! results) — so a cell with three ad sets leans on it and a cell with fifty mostly follows its own. With
+//! no history at all, conservative defaults stand in ([`default_curve`]). The curve is moved onto the
+//! history's median (the cell's, pooled with the other markets' as [`LEVEL_PRIOR_WEIGHT`] ad sets), and
+//! the spread of the history around curves fitted without it (out of fold) gives the p10/p90.
 //!
 //! The curves answer to the spend actually delivered, in typical prices: each historical ad set's spend is
 //! divided by its CPM factor (the season of its flight, the narrowness of its audience: `history::Prices`).
@@ -78,9 +79,24 @@ impl Metric {
         }
     }
 
-    /// Listeners, or listener-days, the metric is normalised by.
-    pub fn exposure(self, audience: f64, days: f64) -> f64 {
-        let exposure = if self == Metric::Reach { audience } else { audience * days };
+    /// Whether the metric grows with the listeners an ad set reaches rather than with its listener-days:
+    /// reach, and the results that are a listener's own action (an install, a lead, a stream, a video
+    /// view), which the same listeners reached over a longer flight do not repeat the way they see more
+    /// impressions. Website visits are clicks that land, and grow with exposure like clicks.
+    pub fn per_listener(self, objective: Objective) -> bool {
+        match self {
+            Metric::Reach => true,
+            Metric::Impressions | Metric::Clicks => false,
+            Metric::Results => match Metric::for_objective(objective) {
+                Metric::Results => objective != Objective::WebsiteVisits,
+                shared => shared.per_listener(objective),
+            },
+        }
+    }
+
+    /// Listeners, or listener-days, the metric is normalised by for an ad set of `objective`.
+    pub fn exposure(self, objective: Objective, audience: f64, days: f64) -> f64 {
+        let exposure = if self.per_listener(objective) { audience } else { audience * days };
         exposure.max(1.0)
     }
 }
@@ -150,6 +166,8 @@ pub struct CellModel {
     /// The most impressions per targetable listener per day its own frequency caps allow: however thin
     /// the history, no budget buys more.
     pub max_frequency: f64,
+    /// The cell's objective (how its results are normalised: [`Metric::exposure`]).
+    pub objective: Objective,
 }
 
 /// The share of a budget delivered when the history says nothing about supply.
@@ -200,13 +218,22 @@ impl CellModel {
             if m == Metric::Results && shared != Metric::Results {
                 return MetricModel { curve: Curve::FLAT, spread: Spread::DEFAULT, evidence_x: f64::INFINITY };
             }
-            let typical = if m == Metric::Reach { anchor } else { typical_x };
+            let typical = if m.per_listener(cell.objective) { anchor } else { typical_x };
             fit_metric(m, &own, &pooled, cell, index, typical)
         });
         metrics[Metric::Results as usize] = metrics[shared as usize];
         let max_frequency = super::policy::max_daily_frequency(cell.objective);
         let supply = history.supply.clone();
-        CellModel { metrics, basis, pooled: pooled.len(), price, cpm_usd, supply, max_frequency }
+        CellModel {
+            metrics,
+            basis,
+            pooled: pooled.len(),
+            price,
+            cpm_usd,
+            supply,
+            max_frequency,
+            objective: cell.objective,
+        }
     }
 
     /// A metric's model.
@@ -216,13 +243,15 @@ impl CellModel {
 
     /// Expected total of `metric` for a budget (USD over the flight) on an audience over a flight.
     pub fn expect(&self, metric: Metric, budget_usd: f64, audience: f64, days: f64) -> f64 {
-        let exposure = metric.exposure(audience, days);
+        let exposure = metric.exposure(self.objective, audience, days);
         exposure * self.get(metric).curve.at(self.x(metric, budget_usd, audience, days))
     }
 
     /// A budget (USD over the flight) as the metric's normalised delivered spend.
     pub fn x(&self, metric: Metric, budget_usd: f64, audience: f64, days: f64) -> f64 {
-        budget_usd * self.delivery(budget_usd, audience, days) / self.price / metric.exposure(audience, days)
+        budget_usd * self.delivery(budget_usd, audience, days)
+            / self.price
+            / metric.exposure(self.objective, audience, days)
     }
 
     /// The share of a budget (USD over the flight) the audience's supply is expected to deliver.
@@ -243,13 +272,13 @@ impl CellModel {
 
     /// The impressions a budget (USD over the flight) asks of each listener a day at the typical CPM.
     fn demand(&self, budget_usd: f64, audience: f64, days: f64) -> f64 {
-        budget_usd / self.price / self.cpm_usd * 1000.0 / Metric::Impressions.exposure(audience, days)
+        budget_usd / self.price / self.cpm_usd * 1000.0 / Metric::Impressions.exposure(self.objective, audience, days)
     }
 }
 
 /// A row as a normalised observation; `price_factor` rescales pooled spend to the target market.
 fn point(row: &Row, metric: Metric, price_factor: f64) -> Point {
-    let exposure = metric.exposure(row.audience, row.days);
+    let exposure = metric.exposure(row.objective, row.audience, row.days);
     Point { x: row.spend_usd * price_factor / row.price / exposure, y: metric.value(row) / exposure, w: 1.0 }
 }
 
@@ -331,7 +360,7 @@ fn bins(points: &[Point], n: usize, weight: f64) -> Vec<Point> {
 
 /// A row's log residual around a curve, in counts (half a count of continuity keeps zero counts finite).
 fn residual(curve: Curve, metric: Metric, (r, f): &Scaled<'_>) -> f64 {
-    let exposure = metric.exposure(r.audience, r.days);
+    let exposure = metric.exposure(r.objective, r.audience, r.days);
     let fitted = exposure * curve.at(r.spend_usd * f / r.price / exposure);
     libm::log((metric.value(r) + 0.5) / (fitted + 0.5)).clamp(-3.0, 3.0)
 }
@@ -370,8 +399,10 @@ fn default_curve(metric: Metric, format: AssetFormat, objective: Objective, inde
             Objective::LeadGen => ctr * 0.1,
         },
     };
-    // Impressions per listener-day one ad set can deliver before frequency and inventory bind.
-    let asymptote = if metric == Metric::Reach { 0.5 } else { 0.15 * per_impression };
+    // Per listener: half the audience reached, acting at the rate of its first impression (0.3 reached per
+    // impression). Per listener-day: the impressions one ad set can deliver before frequency and inventory
+    // bind.
+    let asymptote = if metric.per_listener(objective) { 0.5 * per_impression / 0.3 } else { 0.15 * per_impression };
     // Initial slope = results per USD = 1000 / CPM × per-impression rate.
     let slope = 1000.0 / cpm * per_impression;
     let scale = if slope > 0.0 { asymptote / slope } else { 1.0 };
@@ -507,6 +538,30 @@ mod tests {
             december.expect(Metric::Impressions, 4_000.0, 300_000.0, 30.0),
         );
         assert!(b < a * 0.85 && b > a * 0.6, "{a} {b}");
+    }
+
+    #[test]
+    fn installs_follow_the_listeners_reached_not_the_flight_length() {
+        // Truth: installs per listener = 0.01·(1 − e^(−b/0.002)), b the budget per listener, whatever the
+        // flight's length — one install per person at most, however long the ad runs.
+        let installs = |budget: f64, audience: f64| audience * 0.01 * (1.0 - (-budget / audience / 0.002).exp());
+        let rows: Vec<HistoricalAdSet> = (0..40)
+            .map(|i| {
+                let (budget, audience) = (300 + 200 * (i % 8), 200_000 + 50_000 * (i % 5) as u64);
+                let mut r = hist(Country::Us, budget, audience);
+                r.objective = Objective::AppInstalls;
+                r.duration_days = [7, 14, 28, 56][i as usize % 4];
+                r.results = installs(budget as f64, audience as f64) as u64;
+                r
+            })
+            .collect();
+        let cell = Cell { objective: Objective::AppInstalls, ..cell(Country::Us) };
+        let model = CellModel::build(&History::new(&rows), cell, 1e-3, 30.0, 1.0);
+        let exact = installs(1_000.0, 300_000.0);
+        for days in [7.0, 56.0] {
+            let forecast = model.expect(Metric::Results, 1_000.0, 300_000.0, days);
+            assert!((forecast / exact - 1.0).abs() < 0.1, "{days} days: {forecast} vs {exact}");
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! Start with [`generate`]. Brief `i` cycles deterministically through the objectives (`i mod 8`), the
 //! markets (every market meets every objective within the first 240 briefs) and four budget sizes (under
-//! €1k, €1k–5k, €5k–15k, above €15k, each drawn log-uniformly and converted to the market's currency).
+//! €1k, €1k–5k, €5k–15k, above €15k, each drawn log-uniformly and converted to the market's currency;
+//! every objective meets every size within the first 32 briefs).
 //! The rest is drawn from the seed: a flight of 7–60 days starting March–December 2026 (Q4 included), an
 //! adult age band, sometimes a gender or a second market, and one brief in four asks for a format (IMAGE
 //! included, for the objectives whose result survives the substitution), one in eight for a placement.
@@ -45,7 +46,8 @@ fn brief(rng: &mut ChaCha8Rng, i: usize) -> Brief {
         }
     }
     let currency = markets::market(country).currency;
-    let (low, high) = SIZES_EUR[(i / 3) % SIZES_EUR.len()];
+    // Brief i + 8 of an objective moves to the next size, so every objective meets every size.
+    let (low, high) = SIZES_EUR[(i + i / objectives.len()) % SIZES_EUR.len()];
     // The seed's rule for what advertisers book: nobody asks for €150k in Luxembourg.
     let high = high.min(market_cap_eur(country)).max(low * 1.2);
     let eur = libm::exp(libm::log(low) + (libm::log(high) - libm::log(low)) * rng.random::<f64>());
@@ -102,7 +104,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_set_covers_every_objective_market_format_and_size() {
+    fn the_set_covers_every_objective_in_every_market_and_size_and_every_format() {
         let briefs = generate(1, 500);
         assert_eq!(briefs, generate(1, 500));
         for o in Objective::ALL {
@@ -114,10 +116,15 @@ mod tests {
             assert!(briefs.iter().any(|b| b.formats.contains(f)), "{f}");
         }
         for (low, high) in SIZES_EUR {
-            assert!(briefs.iter().any(|b| {
-                let eur = b.budget.map_or(0, |x| fx::to_eur(x.micro_amount, x.currency)) as f64 / 1e6;
-                eur >= low * 0.99 && eur < high * 1.01
-            }));
+            for o in Objective::ALL {
+                assert!(
+                    briefs.iter().filter(|b| b.objective == *o).any(|b| {
+                        let eur = b.budget.map_or(0, |x| fx::to_eur(x.micro_amount, x.currency)) as f64 / 1e6;
+                        eur >= low * 0.99 && eur < high * 1.01
+                    }),
+                    "{o} from {low} EUR"
+                );
+            }
         }
     }
 }
