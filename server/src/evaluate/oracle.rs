@@ -130,6 +130,7 @@ fn narrowings(brief: &Brief) -> Vec<Brief> {
 /// that many: the planner picks them on the history's evidence, the oracle on the truth.
 fn country_choices(brief: &Brief, funded: usize) -> Vec<Brief> {
     let countries = &brief.targets.countries;
+    // Every subset is tried, so a brief of many countries (none among the generated ones) is not.
     if funded == 0 || funded >= countries.len() || countries.len() > 8 {
         return Vec::new();
     }
