@@ -5,9 +5,9 @@
 //! optimum gives every ad set above its minimum the same marginal return λ, so `s(λ) = d·ln(c / (d·λ))`
 //! (floored at the minimum, capped at the budget its audience absorbs) and λ is found by bisection on the
 //! total. A split expected to leave part of the budget unspent is redone with tighter capacities until it
-//! delivers ([`Split::short`]). [`BudgetFrame`] knows the brief's
-//! budget in integer units (lifetime micros, or daily micros for a daily budget) and the 250 USD minimum;
-//! [`to_units`] rounds the optimum to units by largest remainder.
+//! delivers ([`Split::short`]). [`BudgetFrame`] knows the brief's budget in integer units (lifetime
+//! micros, or daily micros for a daily budget) and the 250 USD minimum; [`to_units`] rounds the optimum
+//! to units by largest remainder.
 
 use super::history::Supply;
 use crate::taxonomy::fx;

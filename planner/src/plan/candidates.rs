@@ -325,6 +325,8 @@ pub struct CountryOptions {
     pub ranked: Vec<Scored>,
     /// Targetable listeners (for sharing extra ad sets: bigger markets first).
     pub audience: u64,
+    /// The brief's result its best candidate is forecast to buy (0 until the planner forecasts it).
+    pub best_forecast: f64,
 }
 
 impl CountryOptions {
@@ -347,7 +349,7 @@ impl CountryOptions {
             })
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.candidate.cmp(&b.candidate)));
-        Some(CountryOptions { country, ranked, audience })
+        Some(CountryOptions { country, ranked, audience, best_forecast: 0.0 })
     }
 }
 

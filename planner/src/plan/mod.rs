@@ -264,54 +264,26 @@ impl<'a> Planner<'a> {
             budget_usd: self.frame.usd(self.frame.total_units()) / n as f64,
             days: self.days,
         };
-        let options: Vec<CountryOptions> = candidates
+        let mut options: Vec<CountryOptions> = candidates
             .into_iter()
             .filter_map(|cs| {
                 let country = cs.first()?.country;
                 CountryOptions::new(history, cs, wanted, self.country_audience(country))
             })
             .collect();
-        let ranked: Vec<(CountryOptions, f64)> = options
-            .into_iter()
-            .map(|mut o| {
-                let best = self.rank_by_forecast(history, &mut o, n);
-                (o, best)
-            })
-            .collect();
-        let kept = self.keep_countries(ranked, funded, notes);
+        for o in &mut options {
+            self.rank_by_forecast(history, o, n);
+        }
+        let kept = keep_countries(options, funded, notes);
         let picks = candidates::select(&kept, n);
         Some((picks.into_iter().map(|p| self.draft(history, p, n)).collect(), n))
-    }
-
-    /// Keeps the `funded` countries whose best ad set the evidence forecasts to buy the most of the brief's
-    /// result (each with its best forecast), more evidence and then the brief's order breaking ties, and
-    /// names the rest.
-    fn keep_countries(
-        &self,
-        options: Vec<(CountryOptions, f64)>,
-        funded: usize,
-        notes: &mut Notes,
-    ) -> Vec<CountryOptions> {
-        let mut kept: Vec<(usize, CountryOptions, f64)> =
-            options.into_iter().enumerate().map(|(i, (o, best))| (i, o, best)).collect();
-        if kept.len() > funded {
-            let evidence = |o: &CountryOptions| o.ranked.first().map_or(0, |s| s.stats.comparable);
-            kept.sort_by(|(i, a, x), (j, b, y)| y.total_cmp(x).then(evidence(b).cmp(&evidence(a))).then(i.cmp(j)));
-            let mut left = kept.split_off(funded);
-            kept.sort_by_key(|(i, ..)| *i);
-            left.sort_by_key(|(i, ..)| *i);
-            let countries =
-                |v: &[(usize, CountryOptions, f64)]| v.iter().map(|(_, o, _)| o.country).collect::<Vec<_>>();
-            notes::left_out(notes, &countries(&kept), &countries(&left));
-        }
-        kept.into_iter().map(|(_, o, _)| o).collect()
     }
 
     /// Re-scores a country's candidates by the result their fitted models forecast for an equal share of
     /// the budget, as a share of the best forecast: what the plan would buy, where the rules' score only
     /// describes the evidence. Candidates that cannot pursue the brief's objective keep their (negative)
-    /// score, so they still come last. Returns the best forecast (0 when none pursues the brief's result).
-    fn rank_by_forecast(&self, history: &History, options: &mut CountryOptions, n: usize) -> f64 {
+    /// score, so they still come last. The best forecast is kept as the country's `best_forecast`.
+    fn rank_by_forecast(&self, history: &History, options: &mut CountryOptions, n: usize) {
         let per_ad_set = self.frame.usd(self.frame.total_units()) / n as f64;
         // Each single-placement candidate's forecast, computed once: an ad set on several placements
         // splits its delivery among them, so it buys the mean of what each alone would.
@@ -336,8 +308,9 @@ impl<'a> Planner<'a> {
             values.push(if value.is_finite() { value } else { 0.0 });
         }
         let best = values.iter().copied().fold(0.0, f64::max);
+        options.best_forecast = best;
         if best <= 0.0 {
-            return 0.0;
+            return;
         }
         for (scored, value) in options.ranked.iter_mut().zip(values) {
             if scored.score >= 0.0 {
@@ -345,7 +318,6 @@ impl<'a> Planner<'a> {
             }
         }
         options.ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.candidate.cmp(&b.candidate)));
-        best
     }
 
     /// Targeting, audience and fitted models of a chosen candidate.
@@ -584,6 +556,26 @@ impl<'a> Planner<'a> {
 }
 
 /// Listeners the targets can reach in a country (its cities' population narrows it).
+/// Keeps the `funded` countries whose best candidate is forecast to buy the most of the brief's result
+/// (more comparable campaigns, then the brief's order, breaking ties), in the brief's order, and names the
+/// rest.
+fn keep_countries(options: Vec<CountryOptions>, funded: usize, notes: &mut Notes) -> Vec<CountryOptions> {
+    if options.len() <= funded {
+        return options;
+    }
+    let evidence = |o: &CountryOptions| o.ranked.first().map_or(0, |s| s.stats.comparable);
+    let mut order: Vec<usize> = (0..options.len()).collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&options[i], &options[j]);
+        b.best_forecast.total_cmp(&a.best_forecast).then(evidence(b).cmp(&evidence(a))).then(i.cmp(&j))
+    });
+    order.truncate(funded);
+    let (kept, left): (Vec<_>, Vec<_>) = options.into_iter().enumerate().partition(|(i, _)| order.contains(i));
+    let countries = |v: &[(usize, CountryOptions)]| v.iter().map(|(_, o)| o.country).collect::<Vec<_>>();
+    notes::left_out(notes, &countries(&kept), &countries(&left));
+    kept.into_iter().map(|(_, o)| o).collect()
+}
+
 fn audience(targets: &Targets, country: Country) -> u64 {
     let city_population: u64 =
         targets.cities.iter().filter_map(|c| cities::get(c, country)).map(|c| c.population).sum();
