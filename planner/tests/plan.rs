@@ -211,7 +211,7 @@ fn plan_of(b: &Brief) -> Plan {
 fn flight_usd(a: &planner::types::AdSet, days: i64) -> i64 {
     let flight = match a.budget.kind {
         BudgetType::Lifetime => a.budget.micro_amount,
-        BudgetType::Daily => a.budget.micro_amount * days,
+        BudgetType::Daily => a.budget.micro_amount.saturating_mul(days),
     };
     fx::to_usd(flight, a.budget.currency)
 }
@@ -607,7 +607,8 @@ fn arb_brief() -> impl Strategy<Value = Brief> {
     let budget = (
         proptest::sample::select(vec![Currency::Usd, Currency::Eur, Currency::Jpy, Currency::Brl, Currency::Sek]),
         proptest::sample::select(vec![BudgetType::Lifetime, BudgetType::Daily]),
-        100_000_000i64..200_000_000_000,
+        // Mostly everyday budgets; some near the top of i64 micro-units, which text can ask for.
+        prop_oneof![9 => 100_000_000i64..200_000_000_000, 1 => 200_000_000_000i64..=i64::MAX],
     );
     let ages = proptest::sample::select(vec![
         vec![],
@@ -641,7 +642,7 @@ fn arb_brief() -> impl Strategy<Value = Brief> {
                 days,
             )| {
                 let amount = if kind == BudgetType::Daily { amount / 30 } else { amount };
-                let amount = if currency == Currency::Jpy { amount * 150 } else { amount };
+                let amount = if currency == Currency::Jpy { amount.saturating_mul(150) } else { amount };
                 let start = NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
                 Brief {
                     objective,

@@ -83,3 +83,24 @@ fn oversized_messages_are_refused() {
     let r = futures::executor::block_on(planner::run(today(), &[long], &InMemory::default(), &planner::NoClock));
     assert!(matches!(r, Err(planner::PlanError::MessageTooLong { index: 1, .. })));
 }
+
+/// Budgets near the top of `i64` micro-units (found by the property test above) plan without overflow, and
+/// the ad sets still add up to the brief's budget.
+#[test]
+fn enormous_budgets_plan_without_overflow() {
+    for text in [
+        "Q4 only 200.000 000 k São Paulo",
+        "reach 18-24 in Brazil next month R$ 9,000,000,000,000",
+        "app installs in US, UK, DE, FR, BR, MX next month $9,000,000,000,000",
+        "podcast streams in Sweden 5 000 000 000 000 kr per day in May",
+        "clicks in Poland 9223372036854 zł",
+    ] {
+        let turns = [text.to_owned()];
+        let r = futures::executor::block_on(planner::run(today(), &turns, &InMemory::default(), &planner::NoClock));
+        let r = r.unwrap_or_else(|e| panic!("{text}: {e}"));
+        if let (Some(plan), Some(b)) = (&r.plan, r.brief.budget) {
+            let spent: i64 = plan.ad_sets.iter().map(|a| a.budget.micro_amount).sum();
+            assert_eq!(spent, b.micro_amount, "{text}");
+        }
+    }
+}

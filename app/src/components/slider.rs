@@ -46,7 +46,7 @@ pub fn BudgetSlider(
                             aria-valuetext=move || value.get().map(|b| format::budget(&b)).unwrap_or_default()
                             on:input=move |ev| {
                                 if let Ok(units) = event_target_value(&ev).parse::<i64>() {
-                                    on_input.run(Budget { micro_amount: units * 1_000_000, ..current });
+                                    on_input.run(Budget { micro_amount: units.saturating_mul(1_000_000), ..current });
                                 }
                             }
                         />

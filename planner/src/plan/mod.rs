@@ -447,7 +447,9 @@ impl<'a> Planner<'a> {
     fn curve(&self, ad_set: &AdSet, units: i64, metric: Option<Metric>, response: &Response) -> ResponseCurve {
         let points = (0..=CURVE_SAMPLES)
             .map(|k| {
-                let x = units * 2 * k / CURVE_SAMPLES;
+                // In i128: a brief's budget may be near the top of i64.
+                let x = i64::try_from(i128::from(units) * 2 * i128::from(k) / i128::from(CURVE_SAMPLES))
+                    .unwrap_or(i64::MAX);
                 (self.frame.flight_micros(x), if metric.is_some() { response.at(self.frame.usd(x)) } else { 0.0 })
             })
             .collect();
