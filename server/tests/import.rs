@@ -507,6 +507,21 @@ async fn negative_spend_is_refused(h: &Harness) {
     assert_eq!(snapshot(&store).await, before);
 }
 
+async fn totals_beyond_64_bits_are_refused(h: &Harness) {
+    let (store, before) = with_sample(h).await;
+    let files = Files::new();
+    let big = "9000000000000000000";
+    let days = [row(&[("impressions", big)]), row(&[("date", "2025-03-02"), ("impressions", big)])];
+    let budgets = [row(&[("budget", "9000000000000")]), row(&[("ad_set_id", "as-2"), ("budget", "9000000000000")])];
+    for (name, rows) in [("impressions.csv", &days), ("budgets.csv", &budgets)] {
+        let path = files.write(name, file(rows));
+        let errors = refused(&store, &path).await;
+        assert_eq!(errors.failure, Failure::TooLarge, "{name}");
+        assert!(errors.to_string().contains("add up to more than"), "{errors}");
+    }
+    assert_eq!(snapshot(&store).await, before);
+}
+
 async fn duplicate_and_disagreeing_rows_are_refused(h: &Harness) {
     let (store, before) = with_sample(h).await;
     let files = Files::new();
@@ -682,6 +697,7 @@ on_both_engines!(
     unknown_enum_values_are_refused,
     negative_spend_is_refused,
     duplicate_and_disagreeing_rows_are_refused,
+    totals_beyond_64_bits_are_refused,
     a_file_cut_off_mid_row_is_refused,
     a_file_too_large_to_hold_in_memory_is_refused,
     rejects_hold_exactly_the_bad_rows,

@@ -101,6 +101,9 @@ pub enum Failure {
         /// Where reading stopped.
         line: u64,
     },
+    /// Every row is valid, but an ad set's delivery or a campaign's budget adds up to more than a 64-bit
+    /// integer holds (the database refused the sum).
+    TooLarge,
 }
 
 /// Why an import wrote nothing: the first problems in line order and how many there are.
@@ -123,6 +126,10 @@ impl fmt::Display for ImportErrors {
             Failure::Header => f.write_str("its header row is wrong")?,
             Failure::Rows => write!(f, "{} bad row{}", self.total, if self.total == 1 { "" } else { "s" })?,
             Failure::Unreadable { line } => write!(f, "it cannot be read past line {line}")?,
+            Failure::TooLarge => f.write_str(
+                "an ad set's delivery or a campaign's budgets add up to more than 9,223,372,036,854 \
+                 currency units (or 9.2 quintillion impressions, clicks or results); check the amounts",
+            )?,
         }
         for e in &self.errors {
             write!(f, "\nline {}: {}", e.line, e.reason)?;
@@ -178,7 +185,16 @@ pub async fn import_csv(store: &Store, path: &Path, options: &ImportOptions) -> 
         Err(e) => {
             // Explicitly, so the scratch table below is not waiting on the rollback's locks.
             let _ = tx.rollback().await;
-            Err(e)
+            Err(if is_overflow(&e) {
+                Error::Import(ImportErrors {
+                    file: path.to_owned(),
+                    failure: Failure::TooLarge,
+                    errors: vec![],
+                    total: 0,
+                })
+            } else {
+                e
+            })
         }
     };
     if let Some(mut conn) = scratch {
@@ -205,6 +221,13 @@ pub async fn import_csv(store: &Store, path: &Path, options: &ImportOptions) -> 
     store.refresh_cache();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Whether the database refused a sum that overflows 64 bits: PostgreSQL's `numeric_value_out_of_range`, or
+/// SQLite's `integer overflow` (which has no code of its own).
+fn is_overflow(e: &Error) -> bool {
+    let Error::Database(sqlx::Error::Database(db)) = e else { return false };
+    db.code().as_deref() == Some("22003") || db.message().contains("integer overflow")
 }
 
 /// The header row's columns, and the names as written (for the rejects file).
