@@ -134,6 +134,10 @@ enum Command {
         /// Seed of the briefs and of the simulator's random draws.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Seed of the synthetic market (its history and its truth), so the figures can be checked on
+        /// another market than the one `mixtape seed` makes.
+        #[arg(long, default_value_t = server::seed::DEFAULT_SEED)]
+        market_seed: u64,
         /// Print the figures as one JSON object.
         #[arg(long)]
         json: bool,
@@ -274,8 +278,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             store.close().await;
         }
-        Command::Evaluate { briefs, seed: brief_seed, json } => {
-            let options = server::evaluate::EvalOptions { briefs, seed: brief_seed, ..Default::default() };
+        Command::Evaluate { briefs, seed: brief_seed, market_seed, json } => {
+            let options = server::evaluate::EvalOptions { briefs, seed: brief_seed, market_seed, ..Default::default() };
             let report = server::evaluate::run(&options).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report).map_err(server::Error::from)?);
