@@ -627,6 +627,8 @@ fn arb_brief() -> impl Strategy<Value = Brief> {
         category,
         any::<bool>(),
         1i64..90,
+        // Mostly this spring; sometimes anywhere a UI edit can put a flight.
+        prop_oneof![9 => Just(0i32), 1 => -730_000i32..3_000_000],
     )
         .prop_map(
             |(
@@ -640,10 +642,12 @@ fn arb_brief() -> impl Strategy<Value = Brief> {
                 category,
                 topics,
                 days,
+                shift,
             )| {
                 let amount = if kind == BudgetType::Daily { amount / 30 } else { amount };
                 let amount = if currency == Currency::Jpy { amount.saturating_mul(150) } else { amount };
-                let start = NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
+                let april = NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
+                let start = april.checked_add_signed(chrono::Duration::days(shift.into())).unwrap_or(april);
                 Brief {
                     objective,
                     ad_category: category.into(),

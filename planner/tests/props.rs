@@ -1,10 +1,11 @@
 //! Property tests: no user text makes the resolvers or the pipeline panic, and what they produce stays
 //! within the vocabulary's bounds whatever the text.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use planner::agents::Message;
 use planner::agents::{audience, budget, goal, schedule};
 use planner::performance::InMemory;
+use planner::types::{AgeRange, AssetFormat, Budget, BudgetType, Country, Currency, Objective, Overrides, Schedule};
 use proptest::prelude::*;
 
 fn today() -> NaiveDate {
@@ -44,8 +45,59 @@ fn brief_like() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..24).prop_map(|p| p.join(" "))
 }
 
+/// The UI's structured edits, valid or not: any amount, a flight anywhere in the calendar, odd age bands.
+fn edits() -> impl Strategy<Value = Overrides> {
+    let budget = (
+        prop::sample::select(Currency::ALL.to_vec()),
+        prop::sample::select(vec![BudgetType::Lifetime, BudgetType::Daily]),
+        prop_oneof![i64::MIN..=i64::MAX, 1i64..100_000_000_000],
+    )
+        .prop_map(|(currency, kind, micro_amount)| Budget { micro_amount, currency, kind });
+    let last_day = NaiveDate::MAX.num_days_from_ce();
+    let schedule = (1..=last_day, -3i64..800).prop_map(|(start, days)| {
+        let start = NaiveDate::from_num_days_from_ce_opt(start).unwrap_or_default();
+        let end = start.checked_add_signed(chrono::Duration::days(days)).unwrap_or(start);
+        Schedule { start, end }
+    });
+    let ages = prop::collection::vec((0u8..120, 0u8..120).prop_map(|(min, max)| AgeRange { min, max }), 0..3);
+    (
+        prop::option::of(prop::sample::select(Objective::ALL.to_vec())),
+        prop::option::of(budget),
+        prop::option::of(schedule),
+        prop::option::of(prop::sample::subsequence(Country::ALL.to_vec(), 0..4)),
+        prop::option::of(ages),
+        prop::option::of(prop::sample::subsequence(AssetFormat::ALL.to_vec(), 0..=3)),
+    )
+        .prop_map(|(objective, budget, schedule, countries, age_ranges, formats)| Overrides {
+            objective,
+            budget,
+            schedule,
+            countries,
+            age_ranges,
+            formats,
+            ..Overrides::default()
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn any_edits_plan_or_are_refused(turns in prop::collection::vec(brief_like(), 1..3), edits in edits()) {
+        let response =
+            futures::executor::block_on(planner::run_with(today(), &turns, &edits, &InMemory::default(), &planner::NoClock));
+        match (response, edits.problem()) {
+            (Err(e), Some(_)) => prop_assert!(!e.to_string().is_empty()),
+            (Err(e), None) => prop_assert!(matches!(e, planner::PlanError::MessageTooLong { .. }), "{e}"),
+            (Ok(r), problem) => {
+                prop_assert!(problem.is_none(), "{problem:?} was accepted");
+                if let (Some(plan), Some(b)) = (&r.plan, r.brief.budget) {
+                    let spent: i64 = plan.ad_sets.iter().map(|a| a.budget.micro_amount).sum();
+                    prop_assert_eq!(spent, b.micro_amount);
+                }
+            }
+        }
+    }
 
     #[test]
     fn resolvers_never_panic_on_arbitrary_text(text in "\\PC{0,200}") {
