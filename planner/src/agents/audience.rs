@@ -648,7 +648,7 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
         "u s" | "uk" | "u k" => true,
         _ => true,
     });
-    let us_code = us_code(message, &mut taken);
+    let codes = country_codes(message, &mut taken);
     let unsupported: Vec<String> = find_table(norm, &UNSUPPORTED.map(|u| (u, u)), &mut taken, |_, _| true)
         .into_iter()
         .map(|(_, place)| capitalize_words(place))
@@ -662,7 +662,7 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
         places.extend(list.iter().map(|c| (*at, *c)));
     }
     places.extend(countries);
-    places.extend(us_code);
+    places.extend(codes);
     places.sort_by_key(|(at, _)| *at);
 
     // Topics before genres and interests, genres before interests ("rock climbing" is outdoors).
@@ -708,13 +708,30 @@ fn raw_upper(message: &Message<'_>, at: usize, phrase: &str) -> bool {
     words.peek().is_some() && words.all(|t| t.upper || t.word().is_some_and(|w| w.len() == 1) && t.capitalized)
 }
 
-/// "US" is a country only in capitals ("help us" is not).
-fn us_code(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, Country)> {
+/// Two-letter codes that are also words or common acronyms in briefs ("AR filters", "IT teams", "LA, CA",
+/// "PT studios"): never read as markets. The other supported markets' ISO codes are.
+const AMBIGUOUS_CODES: [&str; 10] = ["ar", "at", "be", "ca", "co", "in", "it", "no", "pe", "pt"];
+
+/// Supported markets written as their ISO codes, in capitals only ("help us" is not the US): "US, DE and FR".
+/// A code glued to a currency sign ("AU$", "US$") names the money, and "GB" after a number ("10 GB") a unit.
+fn country_codes(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, Country)> {
     let mut out = Vec::new();
-    for at in text::find_all(&message.norm, "us") {
-        if taken.free(at, 2) && raw_upper(message, at, "us") {
-            taken.take(at, 2);
-            out.push((at, Country::Us));
+    for &country in Country::ALL {
+        let code = country.as_str().to_ascii_lowercase();
+        if AMBIGUOUS_CODES.contains(&code.as_str()) {
+            continue;
+        }
+        for at in text::find_all(&message.norm, &code) {
+            let glued = message.tokens_in(at, code.len()).any(|t| {
+                let (before, after) =
+                    (message.raw.get(..t.span.0).unwrap_or(""), message.raw.get(t.span.1..).unwrap_or(""));
+                after.starts_with('$')
+                    || country == Country::Gb && before.trim_end().ends_with(|c: char| c.is_ascii_digit())
+            });
+            if taken.free(at, code.len()) && raw_upper(message, at, &code) && !glued {
+                taken.take(at, code.len());
+                out.push((at, country));
+            }
         }
     }
     out
@@ -1049,6 +1066,22 @@ mod tests {
         assert_eq!(audience("Latin America").countries, ListEdit::Replace(vec![Mx, Br, Ar, Co, Cl, Pe]));
         assert_eq!(audience("Latin America").genres, ListEdit::Keep);
         assert_eq!(audience("Poland and Czechia").unsupported, vec!["Czechia".to_owned()]);
+    }
+
+    #[test]
+    fn markets_written_as_iso_codes() {
+        use Country::*;
+        assert_eq!(audience("app installs in US, DE and FR").countries, ListEdit::Replace(vec![Us, De, Fr]));
+        assert_eq!(audience("MX/BR/CL, 18-34").countries, ListEdit::Replace(vec![Mx, Br, Cl]));
+        assert_eq!(audience("$25,000, Nov 20 to Nov 30, US, mobile").countries, ListEdit::Replace(vec![Us]));
+        assert_eq!(audience("£20k, 18-24, GB").countries, ListEdit::Replace(vec![Gb]));
+        // Lower case is a word; a code glued to a currency sign is money; after a number, a unit.
+        assert_eq!(audience("fans de rock in Spain").countries, ListEdit::Replace(vec![Es]));
+        assert_eq!(audience("AU$5,000 for New Zealand").countries, ListEdit::Replace(vec![Nz]));
+        assert_eq!(audience("phones with 10 GB of data in Ireland").countries, ListEdit::Replace(vec![Ie]));
+        // Codes that are also words or acronyms in briefs stay words.
+        assert_eq!(audience("IT decision makers in Germany").countries, ListEdit::Replace(vec![De]));
+        assert_eq!(audience("AR filter fans in Japan").countries, ListEdit::Replace(vec![Jp]));
     }
 
     #[test]
