@@ -557,7 +557,6 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// Listeners the targets can reach in a country (its cities' population narrows it).
 /// Keeps the `funded` countries whose best candidate is forecast to buy the most of the brief's result
 /// (more comparable campaigns, then the brief's order, breaking ties), in the brief's order, and names the
 /// rest.
@@ -578,6 +577,7 @@ fn keep_countries(options: Vec<CountryOptions>, funded: usize, notes: &mut Notes
     kept.into_iter().map(|(_, o)| o).collect()
 }
 
+/// Listeners the targets can reach in a country (its cities' population narrows it).
 fn audience(targets: &Targets, country: Country) -> u64 {
     let city_population: u64 =
         targets.cities.iter().filter_map(|c| cities::get(c, country)).map(|c| c.population).sum();
