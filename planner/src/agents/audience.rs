@@ -623,6 +623,65 @@ fn prev_words(norm: &str, at: usize, n: usize) -> Vec<&str> {
     norm.get(..at).unwrap_or("").split_whitespace().rev().take(n).collect()
 }
 
+/// Nouns naming a business, after which "from <place>" says where the advertiser is.
+const BUSINESS_NOUNS: &[&str] = &[
+    "operator",
+    "distillery",
+    "winery",
+    "roastery",
+    "roaster",
+    "maker",
+    "makers",
+    "manufacturer",
+    "firm",
+    "producer",
+    "team",
+    "outfit",
+    "group",
+    "house",
+    "client",
+    "we",
+    "i",
+];
+
+/// Whether a place at `at` says where the advertiser is rather than whom it wants to reach: "Berlin-based",
+/// "HQ in Stuttgart", "based out of Leeds", "made in Italy", "a distillery from Scotland", "we're from
+/// Norway" (but "people from Scotland" and "UK-based listeners" are audiences).
+fn advertiser_home(norm: &str, at: usize, len: usize) -> bool {
+    let next = next_words(norm, at, len, 2);
+    if next.first() == Some(&"based") {
+        return !next.get(1).is_some_and(|w| AUDIENCE_NOUNS.contains(w));
+    }
+    let prev: Vec<&str> = prev_words(norm, at, 6).into_iter().skip_while(|w| *w == "the").collect();
+    match prev.as_slice() {
+        ["in", marker, ..] => {
+            matches!(*marker, "based" | "headquartered" | "hq" | "hqd" | "made" | "brewed" | "distilled" | "founded")
+        }
+        ["of", "out", "based", ..] => true,
+        ["from", before @ ..] => before
+            .iter()
+            .find_map(|w| {
+                if AUDIENCE_NOUNS.contains(w) {
+                    Some(false)
+                } else {
+                    (PRODUCT_NOUNS.contains(w) || BUSINESS_NOUNS.contains(w)).then_some(true)
+                }
+            })
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// Whether a topic at `at` describes the advertiser's own show ("our podcast about personal finance").
+fn own_show(norm: &str, at: usize) -> bool {
+    let prev = prev_words(norm, at, 3);
+    match prev.as_slice() {
+        [owner, ..] if matches!(*owner, "our" | "my") => true,
+        ["about" | "on", "podcast" | "show", owner, ..] => matches!(*owner, "our" | "my"),
+        _ => false,
+    }
+}
+
 /// Whether a phrase at `at` describes the product or the advertiser rather than the audience.
 fn describes_product(norm: &str, at: usize, len: usize) -> bool {
     let next = next_words(norm, at, len, 3);
@@ -641,12 +700,14 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
     let mut unparsed = Vec::new();
 
     // Places: regions, then cities, then countries and audience adjectives.
-    let regions = find_table(norm, REGIONS, &mut taken, |at, p| p != "anz" || raw_upper(message, at, p));
+    let regions = find_table(norm, REGIONS, &mut taken, |at, p| {
+        (p != "anz" || raw_upper(message, at, p)) && !advertiser_home(norm, at, p.len())
+    });
     let city_hits = find_cities(message, &mut taken);
-    let countries = find_table(norm, COUNTRY_NAMES, &mut taken, |at, p| match p {
-        "america" => !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "latin" | "north" | "south" | "central")),
-        "u s" | "uk" | "u k" => true,
-        _ => true,
+    let countries = find_table(norm, COUNTRY_NAMES, &mut taken, |at, p| {
+        let continent = p == "america"
+            && prev_words(norm, at, 1).iter().any(|w| matches!(*w, "latin" | "north" | "south" | "central"));
+        !continent && !advertiser_home(norm, at, p.len())
     });
     let codes = country_codes(message, &mut taken);
     let unsupported: Vec<String> = find_table(norm, &UNSUPPORTED.map(|u| (u, u)), &mut taken, |_, _| true)
@@ -668,11 +729,10 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
     // Topics before genres and interests, genres before interests ("rock climbing" is outdoors).
     let mentions_podcasts = message.mentions(&["podcast", "podcasts"]);
     let topics = find_table(norm, TOPICS, &mut taken, |at, p| {
-        mentions_podcasts
-            && (next_to_podcast(norm, at, p.len()) || exact_slug(message.raw, p))
-            && !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "our" | "my"))
+        mentions_podcasts && (next_to_podcast(norm, at, p.len()) || exact_slug(message.raw, p)) && !own_show(norm, at)
     });
-    let genres = find_table(norm, GENRES, &mut taken, |at, p| genre_ok(norm, at, p));
+    let genres =
+        find_table(norm, GENRES, &mut taken, |at, p| !describes_product(norm, at, p.len()) && genre_ok(norm, at, p));
     let interests = find_table(norm, INTERESTS, &mut taken, |at, p| {
         !describes_product(norm, at, p.len()) && interest_ok(norm, at, p)
     });
@@ -728,7 +788,11 @@ fn country_codes(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, Countr
                 after.starts_with('$')
                     || country == Country::Gb && before.trim_end().ends_with(|c: char| c.is_ascii_digit())
             });
-            if taken.free(at, code.len()) && raw_upper(message, at, &code) && !glued {
+            if taken.free(at, code.len())
+                && raw_upper(message, at, &code)
+                && !glued
+                && !advertiser_home(&message.norm, at, code.len())
+            {
                 taken.take(at, code.len());
                 out.push((at, country));
             }
@@ -757,6 +821,7 @@ fn find_cities(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, String)>
         if !taken.free(at, spelling.len())
             || (short && !raw_upper(message, at, spelling))
             || (has_capitals && !capitalized_at(message, at))
+            || advertiser_home(&message.norm, at, spelling.len())
         {
             continue;
         }
@@ -1069,6 +1134,24 @@ mod tests {
     }
 
     #[test]
+    fn where_the_advertiser_is_targets_nothing() {
+        use Country::*;
+        let a = audience("We're a meal-kit startup (Berlin-based, organic). Steady impressions in Germany");
+        assert_eq!((a.countries, a.cities), (ListEdit::Replace(vec![De]), ListEdit::Keep));
+        let a = audience("a German company (HQ in Stuttgart) making chairs, people 35 and over in the UK");
+        assert_eq!((a.countries, a.cities), (ListEdit::Replace(vec![Gb]), ListEdit::Keep));
+        assert_eq!(audience("a gin distillery from Scotland, plan Australia").countries, ListEdit::Replace(vec![Au]));
+        assert_eq!(
+            audience("we're from Norway and want to reach Danes in Denmark").countries,
+            ListEdit::Replace(vec![Dk])
+        );
+        assert_eq!(audience("olive oil made in Italy, for Spain").countries, ListEdit::Replace(vec![Es]));
+        // Audiences stay audiences.
+        assert_eq!(audience("people from Scotland").countries, ListEdit::Replace(vec![Gb]));
+        assert_eq!(audience("UK-based listeners").countries, ListEdit::Replace(vec![Gb]));
+    }
+
+    #[test]
     fn markets_written_as_iso_codes() {
         use Country::*;
         assert_eq!(audience("app installs in US, DE and FR").countries, ListEdit::Replace(vec![Us, De, Fr]));
@@ -1132,6 +1215,9 @@ mod tests {
         let a = audience("Podcast-only campaign for our finance podcast, targeting personal-finance listeners");
         assert_eq!(a.podcast_topics, ListEdit::Only(vec!["personal-finance"]));
         assert_eq!(audience("listeners of true-crime podcasts").podcast_topics, ListEdit::Keep);
+        assert_eq!(audience("grow our podcast about personal finance").podcast_topics, ListEdit::Keep);
+        assert_eq!(audience("we're a small indie record label").genres, ListEdit::Keep);
+        assert_eq!(audience("our jazz festival, for jazz fans").genres, ListEdit::Replace(vec!["jazz"]));
         assert_eq!(
             audience("news and politics podcast topic").podcast_topics,
             ListEdit::Replace(vec!["news-and-politics"])

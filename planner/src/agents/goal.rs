@@ -50,6 +50,7 @@ const OBJECTIVES: &[(&str, Objective, u8)] = {
         ("visibility", Reach, 1),
         ("unique listeners", Reach, 1),
         ("even delivery", EvenImpressionDelivery, 2),
+        ("impression delivery", EvenImpressionDelivery, 2),
         ("deliver evenly", EvenImpressionDelivery, 2),
         ("evenly", EvenImpressionDelivery, 2),
         ("steady", EvenImpressionDelivery, 2),
@@ -245,8 +246,9 @@ fn placement_ok(norm: &str, at: usize, phrase: &str) -> bool {
     if phrase != "podcasts" {
         return true;
     }
-    // Bare "podcasts" is a placement when it is where the ads run ("listeners of true-crime podcasts").
-    let before: Vec<&str> = norm[..at].split_whitespace().rev().take(3).collect();
+    // Bare "podcasts" is a placement when it is where the ads run ("listeners of true-crime podcasts",
+    // "only on business and finance podcasts").
+    let before: Vec<&str> = norm[..at].split_whitespace().rev().take(5).collect();
     before.iter().any(|w| matches!(*w, "of" | "on" | "in" | "across" | "within" | "during"))
 }
 
@@ -281,6 +283,7 @@ mod tests {
         assert_eq!(goal("Get app installs for our iOS fitness app").objective, Some(AppInstalls));
         assert_eq!(goal("Drive installs of our Android game").objective, Some(AppInstalls));
         assert_eq!(goal("Steady impressions for our bank").objective, Some(EvenImpressionDelivery));
+        assert_eq!(goal("For Q4 we'd like even impression delivery").objective, Some(EvenImpressionDelivery));
         assert_eq!(goal("Sign-ups for our newsletter").objective, Some(LeadGen));
         assert_eq!(goal("Grow our true crime podcast in the US").objective, Some(PodcastStreams));
         assert_eq!(goal("Podcast-only audio campaign for our finance podcast").objective, Some(PodcastStreams));
@@ -301,5 +304,6 @@ mod tests {
         assert_eq!(goal("Awareness for a video game").formats, ListEdit::Keep);
         assert_eq!(goal("Podcast listeners who love sports").placements, ListEdit::Replace(vec![Placement::Podcast]));
         assert_eq!(goal("indie and folk music").placements, ListEdit::Keep);
+        assert_eq!(goal("only on business and finance podcasts").placements, ListEdit::Only(vec![Placement::Podcast]));
     }
 }
