@@ -10,7 +10,7 @@ use crate::agents::audience::{AudienceUpdate, resolve_city};
 use crate::agents::budget::{Amount, BudgetUpdate, CurrencyMark, Period};
 use crate::agents::goal::GoalUpdate;
 use crate::agents::router::Known;
-use crate::agents::schedule::ScheduleUpdate;
+use crate::agents::schedule::{End, ScheduleUpdate};
 use crate::plan::describe::exact_money;
 use crate::taxonomy::{categories, markets};
 use crate::types::{
@@ -23,10 +23,12 @@ use crate::types::{
 pub struct State {
     objective: Option<Objective>,
     category: Option<&'static str>,
+    category_advertised: bool,
     amount: Option<Amount>,
     currency: Option<CurrencyMark>,
     schedule: Option<Schedule>,
     start: Option<NaiveDate>,
+    end: Option<End>,
     countries: Vec<Country>,
     cities: Vec<String>,
     age_ranges: Vec<AgeRange>,
@@ -69,8 +71,11 @@ impl State {
         if update.objective.is_some() {
             self.objective = update.objective;
         }
-        if update.category.is_some() {
+        // A later turn's match replaces the category unless an earlier turn named what is advertised and
+        // this one does not ("our accounting software", then "on business and finance podcasts").
+        if update.category.is_some() && (update.category_advertised || !self.category_advertised) {
             self.category = update.category;
+            self.category_advertised |= update.category_advertised;
         }
         update.formats.apply(&mut self.formats);
         update.placements.apply(&mut self.placements);
@@ -103,18 +108,41 @@ impl State {
         }
     }
 
-    /// Applies the schedule resolver's update, combining a start and a length given in different turns.
+    /// Applies the schedule resolver's update, combining a start with a length or an end given in
+    /// different turns ("starting September 7", then "run through October 4").
     pub fn apply_schedule(&mut self, update: &ScheduleUpdate, today: NaiveDate) {
         if let Some(s) = update.schedule {
             self.schedule = Some(s);
             self.start = None;
+            self.end = None;
         } else if let Some(start) = update.start {
-            match self.schedule {
-                Some(s) if start <= s.end => self.schedule = Some(Schedule { start, ..s }),
+            let pending = self.end.and_then(|e| e.after(start));
+            match (self.schedule, pending) {
+                (_, Some(end)) => {
+                    self.schedule = Some(Schedule { start, end });
+                    self.start = None;
+                    self.end = None;
+                }
+                (Some(s), None) if start <= s.end => self.schedule = Some(Schedule { start, ..s }),
                 _ => {
                     self.schedule = None;
                     self.start = Some(start);
                 }
+            }
+        } else if let Some(end) = update.end {
+            let start = self.start.or(self.schedule.map(|s| s.start));
+            let completed = match start {
+                Some(s) => end.after(s).map(|e| Schedule { start: s, end: e }),
+                None => end.alone(today),
+            };
+            match completed {
+                Some(s) => {
+                    self.schedule = Some(s);
+                    self.start = None;
+                    self.end = None;
+                }
+                // A day with no start is kept until a start arrives.
+                None => self.end = Some(end),
             }
         } else if let Some(span) = update.span {
             let start = self.start.or(self.schedule.map(|s| s.start)).or_else(|| today.succ_opt());
@@ -212,8 +240,18 @@ impl State {
     fn targets(&self, assumptions: &mut Vec<String>) -> Targets {
         let mut countries = self.countries.clone();
         let mut cities = Vec::new();
+        // An ambiguous city is read in the countries the conversation names, directly or through a city
+        // with one meaning: "Toronto, Ottawa and London" is London, Ontario.
+        let mut named = self.countries.clone();
         for spelling in &self.cities {
-            let Some((city, ambiguous)) = resolve_city(spelling, &self.countries) else { continue };
+            if let Some((city, false)) = resolve_city(spelling, &[])
+                && !named.contains(&city.country)
+            {
+                named.push(city.country);
+            }
+        }
+        for spelling in &self.cities {
+            let Some((city, ambiguous)) = resolve_city(spelling, &named) else { continue };
             if ambiguous {
                 assumptions.push(format!(
                     "\"{}\" is read as {}, {} (the most populous); name the country if you meant another.",
@@ -368,6 +406,48 @@ mod tests {
         assert_eq!(s.finish().missing, vec![Slot::Budget, Slot::Schedule, Slot::Countries]);
         s.apply_schedule(&ScheduleUpdate { span: Some(Span::Days(21)), ..Default::default() }, today);
         assert_eq!(s.schedule, Some(Schedule { start: date("2026-05-04"), end: date("2026-05-24") }));
+    }
+
+    /// Every resolver's rules on each message in turn (the pipeline runs only those the router picks).
+    fn converse(messages: &[&str]) -> Resolved {
+        use crate::agents::{Message, audience, budget, goal, schedule};
+        let today = date("2026-08-18");
+        let mut s = State::default();
+        for m in messages {
+            let m = Message::new(m, today);
+            s.apply_goal(&goal::resolve(&m).value);
+            s.apply_audience(&audience::resolve(&m).value);
+            s.apply_budget(&budget::resolve(&m).value);
+            s.apply_schedule(&schedule::resolve(&m).value, today);
+        }
+        s.finish()
+    }
+
+    #[test]
+    fn an_end_in_a_later_turn_completes_the_start() {
+        let r = converse(&["Video campaign in Mexico City starting September 7, 300k pesos", "run through October 4"]);
+        assert_eq!(r.brief.schedule, Some(Schedule { start: date("2026-09-07"), end: date("2026-10-04") }));
+        let r = converse(&["Video campaign in Mexico, 300k pesos", "until October 4", "start on September 7"]);
+        assert_eq!(r.brief.schedule, Some(Schedule { start: date("2026-09-07"), end: date("2026-10-04") }));
+        // With no start, a period named as an end is that period; a single day is not a schedule.
+        assert_eq!(converse(&["a steady presence through Q4"]).brief.schedule.map(|s| s.end), Some(date("2026-12-31")));
+        assert_eq!(converse(&["until October 4"]).missing, vec![Slot::Budget, Slot::Schedule, Slot::Countries]);
+    }
+
+    #[test]
+    fn an_ambiguous_city_is_read_where_the_other_cities_are() {
+        let r = converse(&["Sports fans in Toronto, Ottawa and London, CA$14,000 for July"]);
+        assert_eq!(r.brief.targets.countries, vec![Country::Ca]);
+        assert_eq!(converse(&["Sports fans in London, £14,000 for July"]).brief.targets.countries, vec![Country::Gb]);
+    }
+
+    #[test]
+    fn a_later_incidental_category_does_not_replace_the_product() {
+        let r =
+            converse(&["Awareness for our accounting software in Ireland", "only on business and finance podcasts"]);
+        assert_eq!(r.brief.ad_category, "ADV_32_267");
+        let r = converse(&["Reach people in Ireland", "it's for our new craft beer"]);
+        assert_eq!(r.brief.ad_category, "ADV_15_139");
     }
 
     #[test]

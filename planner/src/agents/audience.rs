@@ -358,6 +358,8 @@ const PRODUCT_NOUNS: &[&str] = &[
 /// Interest phrases (SPEC §1 slugs).
 const INTERESTS: &[(&str, &str)] = &[
     ("arts", "arts-culture"),
+    ("arts and culture", "arts-culture"),
+    ("arts culture", "arts-culture"),
     ("art", "arts-culture"),
     ("culture", "arts-culture"),
     ("museums", "arts-culture"),
@@ -386,6 +388,8 @@ const INTERESTS: &[(&str, &str)] = &[
     ("parenting", "family-parenting"),
     ("families", "family-parenting"),
     ("new parents", "family-parenting"),
+    ("family and parenting", "family-parenting"),
+    ("family parenting", "family-parenting"),
     ("fashion", "fashion"),
     ("fashionistas", "fashion"),
     ("streetwear", "fashion"),
@@ -404,6 +408,8 @@ const INTERESTS: &[(&str, &str)] = &[
     ("exercise", "fitness"),
     ("crossfit", "fitness"),
     ("food", "food-drink"),
+    ("food and drink", "food-drink"),
+    ("food drink", "food-drink"),
     ("foodies", "food-drink"),
     ("cooking", "food-drink"),
     ("home cooks", "food-drink"),
@@ -417,6 +423,8 @@ const INTERESTS: &[(&str, &str)] = &[
     ("esports", "gaming"),
     ("gamer", "gaming"),
     ("health", "health-wellness"),
+    ("health and wellness", "health-wellness"),
+    ("health wellness", "health-wellness"),
     ("wellness", "health-wellness"),
     ("wellbeing", "health-wellness"),
     ("meditation", "health-wellness"),
@@ -426,9 +434,14 @@ const INTERESTS: &[(&str, &str)] = &[
     ("gardeners", "home-garden"),
     ("diy", "home-garden"),
     ("home improvement", "home-garden"),
+    ("home and garden", "home-garden"),
+    ("home garden", "home-garden"),
     ("interior design", "home-garden"),
     ("homeowners", "home-garden"),
     ("movies", "movies-tv"),
+    ("movies and tv", "movies-tv"),
+    ("movies tv", "movies-tv"),
+    ("film and tv", "movies-tv"),
     ("movie", "movies-tv"),
     ("film", "movies-tv"),
     ("films", "movies-tv"),
@@ -440,6 +453,9 @@ const INTERESTS: &[(&str, &str)] = &[
     ("binge watchers", "movies-tv"),
     ("news", "news-politics"),
     ("politics", "news-politics"),
+    ("follow the news", "news-politics"),
+    ("news and politics", "news-politics"),
+    ("news politics", "news-politics"),
     ("current affairs", "news-politics"),
     ("outdoors", "outdoors"),
     ("outdoor", "outdoors"),
@@ -451,6 +467,7 @@ const INTERESTS: &[(&str, &str)] = &[
     ("fishing", "outdoors"),
     ("pets", "pets"),
     ("pet owners", "pets"),
+    ("pet parents", "pets"),
     ("dog owners", "pets"),
     ("cat owners", "pets"),
     ("dog lovers", "pets"),
@@ -509,6 +526,7 @@ const GENRES: &[(&str, &str)] = &[
     ("country lovers", "country"),
     ("country listeners", "country"),
     ("country and western", "country"),
+    ("country", "country"),
     ("electronic", "electronic"),
     ("edm", "electronic"),
     ("dance music", "electronic"),
@@ -623,7 +641,8 @@ fn prev_words(norm: &str, at: usize, n: usize) -> Vec<&str> {
     norm.get(..at).unwrap_or("").split_whitespace().rev().take(n).collect()
 }
 
-/// Nouns naming a business, after which "from <place>" says where the advertiser is.
+/// Nouns naming a business, after which "from <place>" says where the advertiser is ("a distillery from
+/// Scotland"; but "traffic to our booking page from Portugal" is an audience).
 const BUSINESS_NOUNS: &[&str] = &[
     "operator",
     "distillery",
@@ -640,17 +659,36 @@ const BUSINESS_NOUNS: &[&str] = &[
     "group",
     "house",
     "client",
-    "we",
-    "i",
+    "brand",
+    "brands",
+    "company",
+    "startup",
+    "label",
+    "studio",
+    "agency",
+    "chain",
+    "restaurant",
+    "brewery",
+    "bakery",
+    "retailer",
+    "business",
+    "bank",
+    "clinic",
 ];
 
 /// Whether a place at `at` says where the advertiser is rather than whom it wants to reach: "Berlin-based",
 /// "HQ in Stuttgart", "based out of Leeds", "made in Italy", "a distillery from Scotland", "we're from
-/// Norway" (but "people from Scotland" and "UK-based listeners" are audiences).
+/// Norway", "our Lisbon hotel" (but "people from Scotland", "UK-based listeners" and "our UK listeners" are
+/// audiences).
 fn advertiser_home(norm: &str, at: usize, len: usize) -> bool {
     let next = next_words(norm, at, len, 2);
+    let audience_next = |i: usize| next.get(i).is_some_and(|w| AUDIENCE_NOUNS.contains(w));
     if next.first() == Some(&"based") {
-        return !next.get(1).is_some_and(|w| AUDIENCE_NOUNS.contains(w));
+        return !audience_next(1);
+    }
+    // "our Lisbon hotel" (but "our UK listeners").
+    if prev_words(norm, at, 1).first().is_some_and(|w| matches!(*w, "our" | "my")) && !audience_next(0) {
+        return true;
     }
     let prev: Vec<&str> = prev_words(norm, at, 6).into_iter().skip_while(|w| *w == "the").collect();
     match prev.as_slice() {
@@ -658,16 +696,8 @@ fn advertiser_home(norm: &str, at: usize, len: usize) -> bool {
             matches!(*marker, "based" | "headquartered" | "hq" | "hqd" | "made" | "brewed" | "distilled" | "founded")
         }
         ["of", "out", "based", ..] => true,
-        ["from", before @ ..] => before
-            .iter()
-            .find_map(|w| {
-                if AUDIENCE_NOUNS.contains(w) {
-                    Some(false)
-                } else {
-                    (PRODUCT_NOUNS.contains(w) || BUSINESS_NOUNS.contains(w)).then_some(true)
-                }
-            })
-            .unwrap_or(false),
+        ["from", business, ..] if BUSINESS_NOUNS.contains(business) => true,
+        ["from", "re" | "are" | "m" | "am", "we" | "i", ..] => true,
         _ => false,
     }
 }
@@ -689,8 +719,10 @@ fn describes_product(norm: &str, at: usize, len: usize) -> bool {
         return false;
     }
     let before = prev_words(norm, at, 2);
+    // "finance and business interests" lists tastes; "fitness tracking app" names a product.
+    let compound = next.iter().take(2).take_while(|w| !matches!(**w, "and" | "or"));
     before.first().is_some_and(|w| matches!(*w, "our" | "my" | "their" | "your"))
-        || next.iter().take(2).any(|w| PRODUCT_NOUNS.contains(w))
+        || compound.into_iter().any(|w| PRODUCT_NOUNS.contains(w))
 }
 
 /// The rules behind [`AudienceResolver`].
@@ -715,8 +747,14 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
         .map(|(_, place)| capitalize_words(place))
         .collect();
     let demonyms = find_table(norm, DEMONYMS, &mut taken, |at, p| {
-        next_words(norm, at, p.len(), 1).iter().any(|w| AUDIENCE_NOUNS.contains(w) && *w != "speakers")
-            && !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "our" | "my"))
+        let people = |noun: &str| AUDIENCE_NOUNS.contains(&noun) && noun != "speakers";
+        // "Brazilian listeners", or a list of them: "Finnish and Norwegian listeners".
+        let describes_people = match next_words(norm, at, p.len(), 3).as_slice() {
+            [noun, ..] if people(noun) => true,
+            ["and" | "or", other, noun, ..] => DEMONYMS.iter().any(|(d, _)| d == other) && people(noun),
+            _ => false,
+        };
+        describes_people && !prev_words(norm, at, 1).iter().any(|w| matches!(*w, "our" | "my"))
     });
     let mut places: Vec<(usize, Country)> = Vec::new();
     for (at, list) in regions.iter().chain(demonyms.iter()) {
@@ -731,10 +769,11 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
     let topics = find_table(norm, TOPICS, &mut taken, |at, p| {
         mentions_podcasts && (next_to_podcast(norm, at, p.len()) || exact_slug(message.raw, p)) && !own_show(norm, at)
     });
-    let genres =
-        find_table(norm, GENRES, &mut taken, |at, p| !describes_product(norm, at, p.len()) && genre_ok(norm, at, p));
+    let genres = find_table(norm, GENRES, &mut taken, |at, p| {
+        !describes_product(message.clause_to(at), at, p.len()) && genre_ok(norm, at, p)
+    });
     let interests = find_table(norm, INTERESTS, &mut taken, |at, p| {
-        !describes_product(norm, at, p.len()) && interest_ok(norm, at, p)
+        !describes_product(message.clause_to(at), at, p.len()) && !own_show(norm, at) && interest_ok(norm, at, p)
     });
     unparsed.extend(unknown_audience_words(norm, &taken));
 
@@ -873,6 +912,14 @@ fn genre_ok(norm: &str, at: usize, phrase: &str) -> bool {
         "classical" => !matches!(next, "education" | "art"),
         "electronic" => !matches!(next, "devices" | "device" | "products" | "goods" | "payments"),
         "ambient" => !matches!(next, "temperature" | "light" | "lighting" | "noise"),
+        // Bare "country" is the genre only beside another genre: "country and blues fans", "folk or country".
+        "country" => {
+            let prev = prev_words(norm, at, 2);
+            let beside = |w: Option<&&str>| w.is_some_and(|w| GENRES.iter().any(|(g, _)| g == w));
+            let after = next_words(norm, at, phrase.len(), 2);
+            (matches!(prev.first(), Some(&"and" | &"or")) && beside(prev.get(1)))
+                || (matches!(after.first(), Some(&"and" | &"or")) && beside(after.get(1)))
+        }
         _ => true,
     }
 }
@@ -1148,6 +1195,9 @@ mod tests {
         assert_eq!(audience("olive oil made in Italy, for Spain").countries, ListEdit::Replace(vec![Es]));
         // Audiences stay audiences.
         assert_eq!(audience("people from Scotland").countries, ListEdit::Replace(vec![Gb]));
+        assert_eq!(audience("traffic to our booking page from Portugal").countries, ListEdit::Replace(vec![Pt]));
+        assert_eq!(audience("our Lisbon hotel, for people in Spain").cities, ListEdit::Keep);
+        assert_eq!(audience("Finnish and Norwegian listeners").countries, ListEdit::Replace(vec![Fi, No]));
         assert_eq!(audience("UK-based listeners").countries, ListEdit::Replace(vec![Gb]));
     }
 
@@ -1218,6 +1268,15 @@ mod tests {
         assert_eq!(audience("grow our podcast about personal finance").podcast_topics, ListEdit::Keep);
         assert_eq!(audience("we're a small indie record label").genres, ListEdit::Keep);
         assert_eq!(audience("our jazz festival, for jazz fans").genres, ListEdit::Replace(vec!["jazz"]));
+        assert_eq!(audience("country and blues fans").genres, ListEdit::Replace(vec!["country", "blues"]));
+        assert_eq!(audience("the best country to visit").genres, ListEdit::Keep);
+        assert_eq!(audience("grow our podcast about cooking").interests, ListEdit::Keep);
+        assert_eq!(audience("pet parents in Portland").interests, ListEdit::Replace(vec!["pets"]));
+        assert_eq!(audience("people into home & garden").interests, ListEdit::Replace(vec!["home-garden"]));
+        assert_eq!(
+            audience("millennials into finance and business, app downloads for our app").interests,
+            ListEdit::Replace(vec!["finance", "business"])
+        );
         assert_eq!(
             audience("news and politics podcast topic").podcast_topics,
             ListEdit::Replace(vec!["news-and-politics"])

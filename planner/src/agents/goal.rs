@@ -17,6 +17,9 @@ pub struct GoalUpdate {
     pub objective: Option<Objective>,
     /// The closest ad category to what is advertised, if anything matched.
     pub category: Option<&'static str>,
+    /// Whether the message names the category's product as what is advertised ("our new gin"), so it
+    /// outranks an earlier turn's incidental match.
+    pub category_advertised: bool,
     /// Formats asked for.
     pub formats: ListEdit<AssetFormat>,
     /// Placements asked for.
@@ -124,6 +127,7 @@ const PLACEMENTS: &[(&str, Placement)] = &[
     ("in podcasts", Placement::Podcast),
     ("podcast listeners", Placement::Podcast),
     ("podcast placement", Placement::Podcast),
+    ("podcast placements", Placement::Podcast),
     ("podcast only", Placement::Podcast),
     ("podcasts only", Placement::Podcast),
     ("only podcasts", Placement::Podcast),
@@ -136,6 +140,7 @@ const PLACEMENTS: &[(&str, Placement)] = &[
     ("in music", Placement::Music),
     ("between songs", Placement::Music),
     ("music placement", Placement::Music),
+    ("music placements", Placement::Music),
     ("music only", Placement::Music),
     ("only music", Placement::Music),
     ("music inventory", Placement::Music),
@@ -154,8 +159,9 @@ pub fn mentions(message: &Message<'_>) -> bool {
 pub fn resolve(message: &Message<'_>) -> Resolution<GoalUpdate> {
     let norm = &message.norm;
     let objective = objective(message);
-    let category =
-        categories::search(message.raw, 1).into_iter().next().filter(|m| m.score >= 20).map(|m| m.category.id);
+    let found = categories::search(message.raw, 1).into_iter().next().filter(|m| m.score >= categories::MIN_SCORE);
+    let category = found.as_ref().map(|m| m.category.id);
+    let category_advertised = found.is_some_and(|m| m.advertised());
     let formats = edit_from(message, &find_table(norm, FORMATS, &mut Taken::default(), |at, p| format_ok(norm, at, p)));
     let placements =
         edit_from(message, &find_table(norm, PLACEMENTS, &mut Taken::default(), |at, p| placement_ok(norm, at, p)));
@@ -170,7 +176,11 @@ pub fn resolve(message: &Message<'_>) -> Resolution<GoalUpdate> {
         (Some(_), None) | (None, Some(_)) => 70,
         (None, None) => 40,
     };
-    Resolution { value: GoalUpdate { objective, category, formats, placements }, confidence, unparsed }
+    Resolution {
+        value: GoalUpdate { objective, category, category_advertised, formats, placements },
+        confidence,
+        unparsed,
+    }
 }
 
 /// The most specific goal named; an explicit "objective: X" beats everything.
@@ -222,10 +232,16 @@ fn objective_ok(norm: &str, at: usize, phrase: &str) -> bool {
     }
 }
 
-/// "grow our podcast", "promote our finance podcast", "more streams of our show".
+/// "grow our podcast", "promote our finance podcast", "more streams of our show" — but not "our kombucha
+/// in Ireland, podcast placement only", where the owner word belongs to another noun.
 fn own_podcast(norm: &str) -> bool {
     text::find_all(norm, "podcast").into_iter().chain(text::find_all(norm, "show")).any(|at| {
-        let before: Vec<&str> = norm[..at].split_whitespace().rev().take(4).collect();
+        let before: Vec<&str> = norm[..at]
+            .split_whitespace()
+            .rev()
+            .take(4)
+            .take_while(|w| !matches!(*w, "in" | "on" | "at" | "for" | "to" | "with" | "from" | "and" | "about" | "of"))
+            .collect();
         let is_podcast = norm[at..].starts_with("podcast") || norm.contains("podcast");
         is_podcast && before.iter().any(|w| matches!(*w, "our" | "my"))
     })
@@ -293,6 +309,10 @@ mod tests {
         assert_eq!(goal("Reach gamers to drive installs").objective, Some(AppInstalls));
         assert_eq!(goal("2,000 downloads of our podcast in Canada").objective, Some(PodcastStreams));
         assert_eq!(goal("Make a plan for Benelux, objective: clicks.").objective, Some(Clicks));
+        assert_eq!(
+            goal("Get the word out about our kombucha in Ireland, podcast placement only").objective,
+            Some(Reach)
+        );
     }
 
     #[test]
@@ -305,5 +325,6 @@ mod tests {
         assert_eq!(goal("Podcast listeners who love sports").placements, ListEdit::Replace(vec![Placement::Podcast]));
         assert_eq!(goal("indie and folk music").placements, ListEdit::Keep);
         assert_eq!(goal("only on business and finance podcasts").placements, ListEdit::Only(vec![Placement::Podcast]));
+        assert_eq!(goal("music placements please").placements, ListEdit::Replace(vec![Placement::Music]));
     }
 }

@@ -33,6 +33,9 @@ pub struct Message<'a> {
     pub tokens: Vec<lexer::Token>,
     /// For each token, its byte offset in `norm` (symbols have none).
     pub offsets: Vec<Option<usize>>,
+    /// Offsets in `norm` where a clause ends: a comma, semicolon, full stop, colon, bracket or dash
+    /// stood there in the message, so "into finance, app downloads" does not read as a "finance app".
+    pub breaks: Vec<usize>,
     /// The reference date "today".
     pub today: NaiveDate,
 }
@@ -45,12 +48,19 @@ impl<'a> Message<'a> {
         let tokens = lexer::lex(raw);
         let mut norm = String::with_capacity(raw.len());
         let mut offsets = Vec::with_capacity(tokens.len());
+        let mut breaks = Vec::new();
         let mut glued_to_word = false;
         for t in &tokens {
             let piece = match &t.kind {
                 lexer::Kind::Word(w) => w.as_str(),
                 lexer::Kind::Number(d) => d.as_str(),
-                lexer::Kind::Sym(_) => {
+                lexer::Kind::Sym(c) => {
+                    // A hyphen between words joins them ("gym-goers"); with a space around it, it separates.
+                    let separates = matches!(c, ',' | ';' | '.' | ':' | '(' | ')' | '!' | '?' | '–' | '—')
+                        || (*c == '-' && t.space_before);
+                    if separates && breaks.last() != Some(&norm.len()) {
+                        breaks.push(norm.len());
+                    }
                     offsets.push(None);
                     glued_to_word = false;
                     continue;
@@ -63,7 +73,13 @@ impl<'a> Message<'a> {
             norm.push_str(piece);
             glued_to_word = true;
         }
-        Message { raw, norm, tokens, offsets, today }
+        Message { raw, norm, tokens, offsets, breaks, today }
+    }
+
+    /// The normalised text up to the end of the clause that holds offset `at`.
+    pub fn clause_to(&self, at: usize) -> &str {
+        let end = self.breaks.iter().copied().find(|b| *b > at).unwrap_or(self.norm.len());
+        self.norm.get(..end).unwrap_or(&self.norm)
     }
 
     /// The tokens that make up `len` bytes of the normalised text from `at`.

@@ -41,6 +41,30 @@ pub struct ScheduleUpdate {
     pub start: Option<NaiveDate>,
     /// A length with no start: starts tomorrow unless the conversation already has a start.
     pub span: Option<Span>,
+    /// An end with no start ("run through October 4"): the conversation's start completes it.
+    pub end: Option<End>,
+}
+
+/// The end of a schedule named on its own, settled once the start is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct End(Item);
+
+impl End {
+    /// The schedule an end names when the conversation has no start: "through Q4" and "until June" say
+    /// when as well as how long, so they are the whole period; a single day is not a schedule.
+    pub fn alone(self, today: NaiveDate) -> Option<Schedule> {
+        matches!(self.0, Item::Month { .. } | Item::Months { .. } | Item::Period(_))
+            .then(|| range(self.0, self.0, today))
+            .flatten()
+    }
+
+    /// The last day for a schedule that starts on `start`: the first such end on or after it (an end
+    /// without a year that falls before the start is in the following year).
+    pub fn after(self, start: NaiveDate) -> Option<NaiveDate> {
+        let end = period_in(self.0, start.year())?.end;
+        let end = if end < start && !has_year(self.0) { period_in(self.0, start.year() + 1)?.end } else { end };
+        (end >= start).then_some(end)
+    }
 }
 
 /// Resolves schedules with rules.
@@ -87,7 +111,7 @@ pub fn resolve(message: &Message<'_>) -> Resolution<ScheduleUpdate> {
     let items = scan(&message.tokens, message.today);
     let value = assemble(&items, message.today);
     let mut unparsed: Vec<String> = VAGUE.iter().filter(|v| message.mentions(&[v])).map(|v| (*v).to_owned()).collect();
-    if value.schedule.is_none() && value.span.is_none() && value.start.is_none() && !items.is_empty() {
+    if value == ScheduleUpdate::default() && !items.is_empty() {
         unparsed.push(message.raw.trim().to_owned());
     }
     let confidence = if value.schedule.is_some() {
@@ -137,8 +161,10 @@ pub enum Item {
     },
     /// A length.
     Length(Span),
-    /// "to", "through", "until", "–".
+    /// "to", "and", "–" between two dates.
     RangeTo,
+    /// "until", "through", "ending": a range's connector, or an end on its own.
+    Until,
     /// "starting", "from", "beginning".
     StartWord,
 }
@@ -154,7 +180,8 @@ pub struct Spanned {
     pub to: usize,
 }
 
-const RANGE_WORDS: &[&str] = &["to", "until", "till", "til", "through", "thru", "and"];
+const RANGE_WORDS: &[&str] = &["to", "and"];
+const UNTIL_WORDS: &[&str] = &["until", "till", "til", "through", "thru", "ending", "ends"];
 const START_WORDS: &[&str] =
     &["starting", "start", "starts", "from", "beginning", "begin", "begins", "commencing", "kicking"];
 const FILLERS: &[&str] = &["the", "on", "in", "off", "from"];
@@ -215,6 +242,11 @@ fn scan_at(tokens: &[Token], i: usize, today: NaiveDate) -> Option<Vec<Spanned>>
         "next" | "this" => relative(tokens, i, today),
         _ if weekday(w).is_some() => one(Item::Fixed(next_weekday(today, weekday(w)?)), i + 1),
         _ if RANGE_WORDS.contains(&w) => one(Item::RangeTo, i + 1),
+        _ if UNTIL_WORDS.contains(&w) => {
+            // "ending on May 4", "through the 31st".
+            let to = if tokens.get(i + 1).is_some_and(|t| t.is_any(&["on", "the"])) { i + 2 } else { i + 1 };
+            one(Item::Until, to)
+        }
         _ if START_WORDS.contains(&w) => {
             // "starting on May 4", "beginning in June", "from the 3rd".
             let mut to = i + 1;
@@ -521,7 +553,7 @@ fn period_in(item: Item, year: i32) -> Option<Schedule> {
             let start = NaiveDate::from_ymd_opt(y, first, 1)?;
             Some(Schedule { start, end: month_period(NaiveDate::from_ymd_opt(y, last, 1)?)?.end })
         }
-        Item::Length(_) | Item::RangeTo | Item::StartWord | Item::BareDay(_) => None,
+        Item::Length(_) | Item::RangeTo | Item::Until | Item::StartWord | Item::BareDay(_) => None,
     }
 }
 
@@ -530,12 +562,12 @@ fn has_year(item: Item) -> bool {
         Item::Point(d) => d.year.is_some(),
         Item::Month { year, .. } | Item::Months { year, .. } => year.is_some(),
         Item::Fixed(_) | Item::Period(_) => true,
-        Item::Length(_) | Item::RangeTo | Item::StartWord | Item::BareDay(_) => false,
+        Item::Length(_) | Item::RangeTo | Item::Until | Item::StartWord | Item::BareDay(_) => false,
     }
 }
 
 fn is_when(item: Item) -> bool {
-    !matches!(item, Item::Length(_) | Item::RangeTo | Item::StartWord)
+    !matches!(item, Item::Length(_) | Item::RangeTo | Item::Until | Item::StartWord)
 }
 
 /// The range from `a` to `b`: the next one that has not fully passed, starting today if in progress; an
@@ -589,8 +621,9 @@ pub fn assemble(items: &[Spanned], today: NaiveDate) -> ScheduleUpdate {
     let whens: Vec<&Spanned> = items.iter().filter(|s| is_when(s.item)).collect();
     for pair in whens.windows(2) {
         let (a, b) = (pair[0], pair[1]);
-        let connected =
-            items.iter().any(|r| r.item == Item::RangeTo && r.to == b.from && r.from >= a.to && r.from - a.to <= 3);
+        let connected = items.iter().any(|r| {
+            matches!(r.item, Item::RangeTo | Item::Until) && r.to == b.from && r.from >= a.to && r.from - a.to <= 3
+        });
         if connected && let Some(s) = range(a.item, b.item, today) {
             return ScheduleUpdate { schedule: Some(s), ..ScheduleUpdate::default() };
         }
@@ -600,10 +633,16 @@ pub fn assemble(items: &[Spanned], today: NaiveDate) -> ScheduleUpdate {
         .windows(2)
         .find(|w| w[0].item == Item::StartWord && is_when(w[1].item) && adjacent(&w[0], &w[1]))
         .map(|w| w[1]);
-    let length = items.iter().find_map(|s| match s.item {
-        Item::Length(span) => Some(span),
-        _ => None,
-    });
+    // Of several lengths, the one nearest the start: "a 3-day convention … 5 weeks starting September 7".
+    let distance = |s: &Spanned| anchored.map_or(0, |a| a.from.abs_diff(s.to).min(s.from.abs_diff(a.to)));
+    let length = items
+        .iter()
+        .filter_map(|s| match s.item {
+            Item::Length(span) => Some((distance(s), span)),
+            _ => None,
+        })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, span)| span);
     // 2. A length with its start, or alone (it then starts tomorrow).
     if let Some(span) = length {
         let start_item = anchored.or_else(|| (whens.len() == 1).then(|| *whens[0]));
@@ -612,13 +651,20 @@ pub fn assemble(items: &[Spanned], today: NaiveDate) -> ScheduleUpdate {
             None => ScheduleUpdate { span: Some(span), ..ScheduleUpdate::default() },
         };
     }
-    // 3. A whole period ("June", "Q3", "next month").
+    // 3. An end alone ("run through October 4", "until the end of June").
+    if whens.len() == 1
+        && anchored.is_none()
+        && let Some(w) = items.windows(2).find(|w| w[0].item == Item::Until && adjacent(&w[0], &w[1]))
+    {
+        return ScheduleUpdate { end: Some(End(w[1].item)), ..ScheduleUpdate::default() };
+    }
+    // 4. A whole period ("June", "Q3", "next month").
     if let Some(p) = whens.iter().find(|s| matches!(s.item, Item::Month { .. } | Item::Months { .. } | Item::Period(_)))
         && (anchored.is_none_or(|a| a != **p) || matches!(p.item, Item::Months { .. }))
     {
         return ScheduleUpdate { schedule: range(p.item, p.item, today), ..ScheduleUpdate::default() };
     }
-    // 4. A bare start: the end is still missing.
+    // 5. A bare start: the end is still missing.
     if let Some(s) = anchored.or_else(|| whens.first().map(|s| **s)) {
         return ScheduleUpdate { start: start_of(s.item, today), ..ScheduleUpdate::default() };
     }
@@ -685,6 +731,7 @@ mod tests {
         check("€2,500 per week for 8 weeks from April 1", "2026-03-02", "2026-04-01", "2026-05-26");
         check("starting July 6 for 4 weeks", "2026-03-02", "2026-07-06", "2026-08-02");
         check("run it for 2 weeks", "2026-03-02", "2026-03-03", "2026-03-16");
+        check("our 3-day convention, 5 weeks starting September 7", "2026-06-02", "2026-09-07", "2026-10-11");
     }
 
     #[test]

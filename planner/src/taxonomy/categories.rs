@@ -1,8 +1,11 @@
 //! The Ads API's 297 ad categories (`data/ad_categories.tsv`) and a search over them.
 //!
 //! [`search`] first looks for curated product phrases (`data/category_keywords.tsv`: "energy drink",
-//! "daycare", "SUV"…) and then falls back to word overlap with the category names, so the goal resolver
-//! (and later a model's `search_ad_categories` tool) can find the closest row for what is advertised.
+//! "daycare", "SUV"…, each in the singular and the plural) and then falls back to word overlap with the
+//! category names, so the goal resolver (and a model's `search_ad_categories` tool) can find the closest
+//! row for what is advertised. A phrase's surroundings say whether it names what is advertised ("our new
+//! hazy IPA") or only whom the brief is for ("craft beer lovers", "who are into gaming"): the first ranks
+//! higher, the second below the resolver's bar.
 
 use std::sync::OnceLock;
 
@@ -39,17 +42,133 @@ pub fn get(id: &str) -> Option<&'static AdCategory> {
     all().iter().find(|c| c.id == id)
 }
 
-/// Curated phrases (normalised) and the category each names.
+/// Curated phrases (normalised) and the category each names, with the other grammatical number of each
+/// phrase's last word unless that form is curated itself.
 fn keywords() -> &'static text::PhraseIndex<&'static AdCategory> {
     static KEYWORDS: OnceLock<text::PhraseIndex<&'static AdCategory>> = OnceLock::new();
     KEYWORDS.get_or_init(|| {
-        text::PhraseIndex::new(
-            tsv_rows(include_str!("../../data/category_keywords.tsv"))
-                .filter(|f| f.len() >= 2)
-                .filter_map(|f| Some((text::normalize(f[0]), get(f[1])?))),
-        )
+        let curated: Vec<(String, &'static AdCategory)> = tsv_rows(include_str!("../../data/category_keywords.tsv"))
+            .filter(|f| f.len() >= 2)
+            .filter_map(|f| Some((text::normalize(f[0]), get(f[1])?)))
+            .collect();
+        let known: std::collections::BTreeSet<&str> = curated.iter().map(|(k, _)| k.as_str()).collect();
+        let variants: Vec<(String, &'static AdCategory)> = curated
+            .iter()
+            .filter_map(|(k, c)| other_number(k).filter(|v| !known.contains(v.as_str())).map(|v| (v, *c)))
+            .collect();
+        text::PhraseIndex::new(curated.into_iter().chain(variants))
     })
 }
+
+/// The phrase with its last word in the other grammatical number ("energy drink" ⇄ "energy drinks",
+/// "bakery" ⇄ "bakeries"); `None` for short words, where a letter more or less is another word.
+fn other_number(phrase: &str) -> Option<String> {
+    let (head, last) = phrase.rsplit_once(' ').map_or(("", phrase), |(h, l)| (h, l));
+    // "finance podcasts" is where ads run, not what is advertised (that is "our finance podcast").
+    if last.len() < 4 || !last.bytes().all(|b| b.is_ascii_lowercase()) || last == "podcast" {
+        return None;
+    }
+    let consonant_y = |w: &str| w.ends_with('y') && !w.ends_with("ay") && !w.ends_with("ey") && !w.ends_with("oy");
+    let swapped = if let Some(stem) = last.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if last.ends_with("sses") || last.ends_with("ches") || last.ends_with("shes") || last.ends_with("xes") {
+        last[..last.len() - 2].to_owned()
+    } else if last.ends_with("ss") || last.ends_with("us") || last.ends_with("is") {
+        return None;
+    } else if let Some(stem) = last.strip_suffix('s') {
+        stem.to_owned()
+    } else if consonant_y(last) {
+        format!("{}ies", &last[..last.len() - 1])
+    } else if last.ends_with("ch") || last.ends_with("sh") || last.ends_with('x') {
+        format!("{last}es")
+    } else {
+        format!("{last}s")
+    };
+    Some(if head.is_empty() { swapped } else { format!("{head} {swapped}") })
+}
+
+/// Words after a phrase that make it a taste of the audience rather than what is advertised.
+const AUDIENCE_AFTER: &[&str] = &[
+    "listeners",
+    "listener",
+    "fans",
+    "fan",
+    "lovers",
+    "lover",
+    "enthusiasts",
+    "owners",
+    "goers",
+    "heads",
+    "buffs",
+    "nerds",
+    "geeks",
+    "junkies",
+    "drinkers",
+    "players",
+    "shoppers",
+    "audience",
+    "audiences",
+    "people",
+    "users",
+    "aficionados",
+    "crowd",
+    "community",
+    "podcasts",
+    "podcast",
+];
+
+/// Words right before a phrase that make it a taste of the audience ("fans of" counts too).
+const AUDIENCE_BEFORE: &[&str] = &["into", "love", "loves", "like", "likes", "enjoy", "enjoys"];
+
+/// Words shortly before a phrase that make it what is advertised.
+const PRODUCT_BEFORE: &[&str] = &[
+    "our",
+    "my",
+    "promote",
+    "promoting",
+    "launch",
+    "launching",
+    "advertise",
+    "advertising",
+    "sell",
+    "selling",
+    "new",
+    "client",
+    "brand",
+    "we",
+];
+
+/// How a phrase's surroundings rank it: what is advertised, unclear, or a taste of the audience.
+fn context_score(norm: &str, at: usize, len: usize) -> u32 {
+    let after = norm.get(at + len..).unwrap_or("").split_whitespace().next().unwrap_or("");
+    let before: Vec<&str> = norm.get(..at).unwrap_or("").split_whitespace().rev().take(3).collect();
+    let taste = match before.as_slice() {
+        ["of", who, ..] => AUDIENCE_AFTER.contains(who),
+        [w, ..] => AUDIENCE_BEFORE.contains(w),
+        [] => false,
+    };
+    if taste || AUDIENCE_AFTER.contains(&after) {
+        AUDIENCE
+    } else if before.iter().any(|w| PRODUCT_BEFORE.contains(w)) {
+        ADVERTISED
+    } else {
+        CURATED
+    }
+}
+
+/// The base score of a curated phrase that names what is advertised.
+const ADVERTISED: u32 = 2000;
+
+/// The base score of a curated phrase in a neutral context.
+const CURATED: u32 = 1000;
+
+/// The score of a curated phrase that names only a taste of the audience: ranked, but below
+/// [`MIN_SCORE`].
+const AUDIENCE: u32 = 15;
+
+/// The score a match needs before the goal resolver takes it as what is advertised: a curated phrase, or
+/// two distinctive words of a category's name.
+pub const MIN_SCORE: u32 = 20;
 
 /// Each category's own name (after its parent's prefix), normalised, with its distinctive words.
 fn own_names() -> &'static [(&'static AdCategory, String, Vec<String>)] {
@@ -74,8 +193,16 @@ pub struct CategoryMatch {
     pub category: &'static AdCategory,
     /// The phrase of the text that matched.
     pub phrase: String,
-    /// Higher is better: curated phrases score by length, name-word overlap lower.
+    /// Higher is better: curated phrases naming what is advertised, then other curated phrases by length,
+    /// then name-word overlap; a taste of the audience scores lowest.
     pub score: u32,
+}
+
+impl CategoryMatch {
+    /// Whether the text names this as what is advertised ("our new hazy IPA"), not just in passing.
+    pub fn advertised(&self) -> bool {
+        self.score >= ADVERTISED
+    }
 }
 
 /// Categories matching free text, best first (at most `limit`).
@@ -87,8 +214,18 @@ pub fn search(query: &str, limit: usize) -> Vec<CategoryMatch> {
             found.push(m);
         }
     };
-    for (_, phrase, category) in keywords().find_all(&norm) {
-        push(CategoryMatch { category, phrase: phrase.to_owned(), score: 1000 + phrase.len() as u32 });
+    let mut curated: Vec<CategoryMatch> = keywords()
+        .find_all(&norm)
+        .into_iter()
+        .map(|(at, phrase, category)| {
+            let context = context_score(&norm, at, phrase.len());
+            let score = if context == AUDIENCE { AUDIENCE } else { context + phrase.len() as u32 };
+            CategoryMatch { category, phrase: phrase.to_owned(), score }
+        })
+        .collect();
+    curated.sort_by(|a, b| b.score.cmp(&a.score));
+    for m in curated {
+        push(m);
     }
     // Fallback: distinctive words of a category's own name found in the text.
     let words: Vec<&str> = norm.split(' ').filter(|w| w.len() > 3 && !text::is_stopword(w)).collect();
