@@ -23,7 +23,7 @@ use crate::types::{
 pub struct State {
     objective: Option<Objective>,
     category: Option<&'static str>,
-    category_advertised: bool,
+    category_strength: categories::Strength,
     amount: Option<Amount>,
     currency: Option<CurrencyMark>,
     schedule: Option<Schedule>,
@@ -71,11 +71,11 @@ impl State {
         if update.objective.is_some() {
             self.objective = update.objective;
         }
-        // A later turn's match replaces the category unless an earlier turn named what is advertised and
-        // this one does not ("our accounting software", then "on business and finance podcasts").
-        if update.category.is_some() && (update.category_advertised || !self.category_advertised) {
+        // A later turn's match replaces the category only when it names it as clearly: "our accounting
+        // software", then "on business and finance podcasts", keeps the software.
+        if update.category.is_some() && update.category_strength >= self.category_strength {
             self.category = update.category;
-            self.category_advertised |= update.category_advertised;
+            self.category_strength = update.category_strength;
         }
         update.formats.apply(&mut self.formats);
         update.placements.apply(&mut self.placements);
@@ -445,7 +445,7 @@ mod tests {
     fn a_later_incidental_category_does_not_replace_the_product() {
         let r =
             converse(&["Awareness for our accounting software in Ireland", "only on business and finance podcasts"]);
-        assert_eq!(r.brief.ad_category, "ADV_32_267");
+        assert_eq!(r.brief.ad_category, "ADV_4_27");
         let r = converse(&["Reach people in Ireland", "it's for our new craft beer"]);
         assert_eq!(r.brief.ad_category, "ADV_15_139");
     }

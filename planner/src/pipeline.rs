@@ -301,7 +301,10 @@ async fn timed_ask<M: Model, T: Tools, C: Clock>(
 /// The model fills only what the rules left empty.
 fn fill_goal(rules: &mut GoalUpdate, model: GoalUpdate) {
     rules.objective = rules.objective.or(model.objective);
-    rules.category = rules.category.or(model.category);
+    if rules.category.is_none() {
+        rules.category = model.category;
+        rules.category_strength = model.category_strength;
+    }
     if rules.formats.is_keep() {
         rules.formats = model.formats;
     }

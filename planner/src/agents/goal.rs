@@ -17,9 +17,8 @@ pub struct GoalUpdate {
     pub objective: Option<Objective>,
     /// The closest ad category to what is advertised, if anything matched.
     pub category: Option<&'static str>,
-    /// Whether the message names the category's product as what is advertised ("our new gin"), so it
-    /// outranks an earlier turn's incidental match.
-    pub category_advertised: bool,
+    /// How clearly the message names it: a later turn replaces the category only as clearly.
+    pub category_strength: categories::Strength,
     /// Formats asked for.
     pub formats: ListEdit<AssetFormat>,
     /// Placements asked for.
@@ -161,7 +160,7 @@ pub fn resolve(message: &Message<'_>) -> Resolution<GoalUpdate> {
     let objective = objective(message);
     let found = categories::search(message.raw, 1).into_iter().next().filter(|m| m.score >= categories::MIN_SCORE);
     let category = found.as_ref().map(|m| m.category.id);
-    let category_advertised = found.is_some_and(|m| m.advertised());
+    let category_strength = found.map(|m| m.strength()).unwrap_or_default();
     let formats = edit_from(message, &find_table(norm, FORMATS, &mut Taken::default(), |at, p| format_ok(norm, at, p)));
     let placements =
         edit_from(message, &find_table(norm, PLACEMENTS, &mut Taken::default(), |at, p| placement_ok(norm, at, p)));
@@ -177,7 +176,7 @@ pub fn resolve(message: &Message<'_>) -> Resolution<GoalUpdate> {
         (None, None) => 40,
     };
     Resolution {
-        value: GoalUpdate { objective, category, category_advertised, formats, placements },
+        value: GoalUpdate { objective, category, category_strength, formats, placements },
         confidence,
         unparsed,
     }

@@ -247,6 +247,7 @@ pub fn check_goal(v: &Value) -> Checked<GoalUpdate> {
             Some(cat) => {
                 c.keep(format!("category {}", cat.id));
                 c.update.category = Some(cat.id);
+                c.update.category_strength = categories::Strength::Inferred;
             }
             None => c.drop(format!("category `{s}`: not an ad category")),
         }

@@ -64,8 +64,10 @@ fn keywords() -> &'static text::PhraseIndex<&'static AdCategory> {
 /// "bakery" ⇄ "bakeries"); `None` for short words, where a letter more or less is another word.
 fn other_number(phrase: &str) -> Option<String> {
     let (head, last) = phrase.rsplit_once(' ').map_or(("", phrase), |(h, l)| (h, l));
-    // "finance podcasts" is where ads run, not what is advertised (that is "our finance podcast").
-    if last.len() < 4 || !last.bytes().all(|b| b.is_ascii_lowercase()) || last == "podcast" {
+    // "finance podcasts" is where ads run, not what is advertised (that is "our finance podcast"); the
+    // singular of "electronics", "savings" or "news" is another word.
+    let exception = ["ics", "ings", "ews", "ss", "us", "is"].iter().any(|end| last.ends_with(end));
+    if last.len() < 4 || !last.bytes().all(|b| b.is_ascii_lowercase()) || last == "podcast" || exception {
         return None;
     }
     let consonant_y = |w: &str| w.ends_with('y') && !w.ends_with("ay") && !w.ends_with("ey") && !w.ends_with("oy");
@@ -178,8 +180,11 @@ fn own_names() -> &'static [(&'static AdCategory, String, Vec<String>)] {
             .iter()
             .map(|c| {
                 let own = text::normalize(c.name.rsplit(" - ").next().unwrap_or(c.name));
-                let words =
+                let mut words: Vec<String> =
                     own.split(' ').filter(|w| w.len() > 3 && !text::is_stopword(w)).map(str::to_owned).collect();
+                // "Travel Agents and Online Travel Services" names travel once.
+                words.sort();
+                words.dedup();
                 (c, own, words)
             })
             .collect()
@@ -199,11 +204,38 @@ pub struct CategoryMatch {
 }
 
 impl CategoryMatch {
-    /// Whether the text names this as what is advertised ("our new hazy IPA"), not just in passing.
-    pub fn advertised(&self) -> bool {
-        self.score >= ADVERTISED
+    /// How clearly the text names this category, so a later turn's passing mention cannot replace an
+    /// earlier turn's product.
+    pub fn strength(&self) -> Strength {
+        match self.score {
+            s if s >= ADVERTISED => Strength::Advertised,
+            s if s >= CURATED => Strength::Curated,
+            s if s >= MIN_SCORE => Strength::Inferred,
+            _ => Strength::Passing,
+        }
     }
 }
+
+/// How clearly a text names a category, weakest first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strength {
+    /// Below the resolver's bar: a taste of the audience, one word of a category's name.
+    #[default]
+    Passing,
+    /// From the category's name, or a generic product noun ("our new app").
+    Inferred,
+    /// A curated phrase.
+    Curated,
+    /// A curated phrase named as what is advertised ("our new hazy IPA").
+    Advertised,
+}
+
+/// Product nouns that say little beyond their medium, for when nothing more specific matches: "our
+/// weekly history podcast", "our study-planner app", "our new co-op game".
+const GENERIC: &[(&str, &str)] = &[("podcast", "ADV_21_190"), ("app", "ADV_32_266"), ("game", "ADV_21_194")];
+
+/// The score of a generic product noun: above [`MIN_SCORE`], below name overlaps of three words.
+const GENERIC_SCORE: u32 = 25;
 
 /// Categories matching free text, best first (at most `limit`).
 pub fn search(query: &str, limit: usize) -> Vec<CategoryMatch> {
@@ -223,9 +255,16 @@ pub fn search(query: &str, limit: usize) -> Vec<CategoryMatch> {
             CategoryMatch { category, phrase: phrase.to_owned(), score }
         })
         .collect();
-    curated.sort_by(|a, b| b.score.cmp(&a.score));
+    curated.sort_by_key(|m| std::cmp::Reverse(m.score));
     for m in curated {
         push(m);
+    }
+    for (noun, id) in GENERIC {
+        let named =
+            text::find_all(&norm, noun).into_iter().any(|at| context_score(&norm, at, noun.len()) == ADVERTISED);
+        if let Some(category) = get(id).filter(|_| named) {
+            push(CategoryMatch { category, phrase: (*noun).to_owned(), score: GENERIC_SCORE });
+        }
     }
     // Fallback: distinctive words of a category's own name found in the text.
     let words: Vec<&str> = norm.split(' ').filter(|w| w.len() > 3 && !text::is_stopword(w)).collect();
