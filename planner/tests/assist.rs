@@ -104,7 +104,7 @@ fn the_calls_of_one_turn_overlap_and_their_answers_are_checked() {
         Slot::Budget => text(json!({"amount": "999999"})),
     };
     let model = Scripted::new(script);
-    let r = run(&model, &["Promote our kombucha to yoga lovers and vinyl nerds in Berlin, 20k euros over the summer"]);
+    let r = run(&model, &["Promote our glimmerwick to yoga lovers and vinyl nerds in Berlin, 20k euros over the summer"]);
     assert!(model.calls.get() >= 2, "goal and schedule at least ({})", model.calls.get());
     assert_eq!(model.most_in_flight.get(), model.calls.get(), "every call of the turn in flight at once");
     let llm: Vec<_> = r.trace.iter().filter(|t| t.source == Source::Llm).collect();
@@ -144,7 +144,7 @@ fn tool_calls_round_trip_with_their_thought_signatures() {
         }
     };
     let model = Scripted::new(script);
-    let r = run(&model, &["Promote our kombucha in Germany, 10k EUR in May"]);
+    let r = run(&model, &["Promote our glimmerwick in Germany, 10k EUR in May"]);
     let requests = model.requests.borrow();
     let second = requests.iter().find(|q| q.messages.len() == 3).expect("a second round trip");
     assert!(
@@ -158,7 +158,7 @@ fn tool_calls_round_trip_with_their_thought_signatures() {
 fn when_the_model_fails_the_rules_answer_stands_with_a_notice() {
     let script: &Script = &|_, _| Err(ModelError("503 from the provider".into()));
     let model = Scripted::new(script);
-    let r = run(&model, &["Promote our kombucha in Germany, 20k euros over the summer"]);
+    let r = run(&model, &["Promote our glimmerwick in Germany, 20k euros over the summer"]);
     assert!(model.calls.get() > 0);
     assert!(r.assumptions.iter().any(|a| a.contains("rules alone")), "{:?}", r.assumptions);
     assert_eq!(r.brief.targets.countries.len(), 1, "the rules' markets stand");

@@ -1,6 +1,7 @@
-//! Resolves every brief of the dev set (`tests/fixtures/briefs-dev.jsonl`, vendored from the shared evals)
-//! through the planner's own API and scores it field by field the way `score.py` does. The held-out set is
-//! written to the same contract, so this guards the rules against regressions, not against overfitting.
+//! Resolves every brief of the dev set (`tests/fixtures/briefs-dev.jsonl`, vendored from the shared evals),
+//! the team set and the contract set through the planner's own API and scores it field by field the way
+//! `score.py` does. The held-out set is written to the same contract, so this guards the rules against
+//! regressions, not against overfitting.
 
 use std::collections::BTreeSet;
 
@@ -84,15 +85,25 @@ fn score(set: &str) -> (f64, Vec<String>) {
 }
 
 #[test]
-fn dev_set_field_accuracy_is_at_least_95_percent() {
+fn dev_set_field_accuracy_is_at_least_98_percent() {
     let (accuracy, wrong) = score(include_str!("fixtures/briefs-dev.jsonl"));
-    assert!(accuracy >= 0.95, "field accuracy {accuracy:.3} below 0.95:\n{}", wrong.join("\n"));
+    assert!(accuracy >= 0.98, "field accuracy {accuracy:.3} below 0.98:\n{}", wrong.join("\n"));
 }
 
 /// Briefs written by the team to the same contract, none of them tuned against: a check that the rules
 /// generalise beyond the dev set.
 #[test]
-fn team_set_field_accuracy_is_at_least_95_percent() {
+fn team_set_field_accuracy_is_at_least_98_percent() {
     let (accuracy, wrong) = score(include_str!("fixtures/briefs-extra.jsonl"));
-    assert!(accuracy >= 0.95, "field accuracy {accuracy:.3} below 0.95:\n{}", wrong.join("\n"));
+    assert!(accuracy >= 0.98, "field accuracy {accuracy:.3} below 0.98:\n{}", wrong.join("\n"));
+}
+
+/// 385 briefs written from SPEC §1–§2 alone by writers who never saw the resolvers, one theme each
+/// (budgets, schedules, audiences, goals and categories, conversations, edits, tastes): the closest stand-in
+/// for the held-out set. About 1% of its fields are still wrong (mostly ad categories of unusual products,
+/// and places inside product descriptions such as "cruises from Bergen"); the bar keeps it there.
+#[test]
+fn contract_set_field_accuracy_is_at_least_98_percent() {
+    let (accuracy, wrong) = score(include_str!("fixtures/briefs-contract.jsonl"));
+    assert!(accuracy >= 0.98, "field accuracy {accuracy:.3} below 0.98:\n{}", wrong.join("\n"));
 }

@@ -761,7 +761,7 @@ async fn one_turn_asks_its_resolvers_at_once_through_the_proxy() {
     let config = Config::from_vars(|name| map.get(name).map(|v| (*v).to_owned())).expect("valid").expect("provider");
     let proxy = Proxy::new(config).expect("proxy");
     let messages =
-        ["Promote our kombucha to yoga lovers and vinyl nerds in Berlin, 20k euros over the summer".to_owned()];
+        ["Promote our glimmerwick to yoga lovers and vinyl nerds in Berlin, 20k euros over the summer".to_owned()];
     let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("a date");
     let assist = Some(planner::Assist { model: &proxy, tools: &planner::llm::tools::Local });
     let history = planner::performance::InMemory::default();

@@ -254,7 +254,7 @@ async fn with_a_model_the_page_asks_it_what_the_rules_left_unread_and_agrees_wit
             "return document.querySelector('.topbar__model').textContent.includes('fake-model')",
         )
         .await;
-    let brief = "Promote our kombucha in Germany, 20k euros over the summer";
+    let brief = "Promote our glimmerwick in Germany, 20k euros over the summer";
     say(&stack, brief).await;
     replies(&stack, 1).await;
     stack.wait_for(".ad-sets").await;
