@@ -104,7 +104,8 @@ fn the_calls_of_one_turn_overlap_and_their_answers_are_checked() {
         Slot::Budget => text(json!({"amount": "999999"})),
     };
     let model = Scripted::new(script);
-    let r = run(&model, &["Promote our glimmerwick to yoga lovers and vinyl nerds in Berlin, 20k euros over the summer"]);
+    let r =
+        run(&model, &["Promote our glimmerwick to yoga lovers and vinyl nerds in Berlin, 20k euros over the summer"]);
     assert!(model.calls.get() >= 2, "goal and schedule at least ({})", model.calls.get());
     assert_eq!(model.most_in_flight.get(), model.calls.get(), "every call of the turn in flight at once");
     let llm: Vec<_> = r.trace.iter().filter(|t| t.source == Source::Llm).collect();
