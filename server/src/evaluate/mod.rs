@@ -21,15 +21,17 @@
 //!   pacing shortfall (about 3%), so this flags plans the audience cannot absorb, not bad luck: an ad set
 //!   trips it once its daily demand passes about 40% of its audience's frequency-capped supply (the
 //!   truth's soft ceiling already bends delivery there; the seed's "likely to deliver" warning is at 50%).
-//!   `undeliverable_rate` says how much of it no plan avoids ([`oracle::most_delivered`]), and
+//!   `undeliverable_rate` says how much of it no plan avoids ([`bound::most_delivered`]), and
 //!   `deliverable_under_delivery_rate` how often Mixtape under-delivers a brief some plan delivers.
 //!
 //! Diagnostics beside the headline figures: `share_of_best_result` (against the best result whatever it
 //! spends: what putting delivery first costs), `share_of_allocation_oracle` (the optimizer on true curves
 //! over Mixtape's own candidates: the allocation part of the gap), `oracle_gain_over_rules` (the most any
-//! plan of these candidates gains over the rules), `below_range` (misses under p10) and `forecast_bias`,
-//! and every figure per budget size as well as per objective.
+//! plan of these candidates gains over the rules), `bound_gain_over_rules` and `share_of_bound` (against
+//! [`bound::best_result`], the most any plan valid under SPEC §4 buys, whoever made it), `below_range`
+//! (misses under p10) and `forecast_bias`, and every figure per budget size as well as per objective.
 
+pub mod bound;
 pub mod briefs;
 pub mod oracle;
 pub mod rules;
@@ -123,6 +125,11 @@ pub struct Figures {
     /// The oracle's gain over the rules on the same normalisation (1 ÷ `rules_share_of_oracle` − 1): the
     /// most any allocation of the planner's candidates could gain.
     pub oracle_gain_over_rules: f64,
+    /// Mean of Mixtape's result ÷ the most any plan valid under SPEC §4 buys ([`bound::best_result`]).
+    pub share_of_bound: f64,
+    /// The gain over the rules of that best valid plan, on the same normalisation: no planner, the oracle
+    /// included, can gain more.
+    pub bound_gain_over_rules: f64,
     /// Mean of Mixtape's median delivered spend ÷ budget.
     pub delivery_rate: f64,
 }
@@ -186,6 +193,7 @@ struct Scored {
     oracle_delivery: f64,
     most_delivered: f64,
     best_result: f64,
+    bound: f64,
     ad_set_hits: usize,
     ad_set_below: usize,
     ad_set_trials: usize,
@@ -245,10 +253,12 @@ pub async fn run_on(store: &Store, truth: &Truth, options: &EvalOptions) -> Resu
         let mut one = score(truth, brief, &mixtape, rules.as_ref(), &oracle, draw_seed, options.draws);
         one.allocation_oracle =
             allocation_oracle.map_or(0.0, |p| sim::expected(truth, &p, brief.objective).expected.brief_results);
-        one.most_delivered = oracle::most_delivered(truth, brief, &history);
+        one.most_delivered = bound::most_delivered(truth, brief);
         one.best_result = oracle::best_result(truth, brief, &history)
             .plan
             .map_or(0.0, |p| sim::expected(truth, &p, brief.objective).expected.brief_results);
+        // The bound is exact on its budget grid; a plan between grid points may still buy a little more.
+        one.bound = bound::best_result(truth, brief).max(one.oracle).max(one.mixtape).max(one.best_result);
         scored.push(one);
     }
     let overall = figures(&scored);
@@ -334,6 +344,7 @@ fn score(
         oracle_delivery: o.delivery_rate(),
         most_delivered: 0.0,
         best_result: 0.0,
+        bound: 0.0,
         ad_set_hits,
         ad_set_below,
         ad_set_trials,
@@ -403,6 +414,11 @@ fn figures(scored: &[Scored]) -> Figures {
         beats_rules_rate: mean(&|s| f64::from(u8::from(s.mixtape >= s.rules))),
         rules_share_of_oracle: rules_share,
         oracle_gain_over_rules: if rules_share > 0.0 { 1.0 / rules_share - 1.0 } else { 0.0 },
+        share_of_bound: mean(&|s| if s.bound > 0.0 { s.mixtape / s.bound } else { 0.0 }),
+        bound_gain_over_rules: {
+            let rules_of_bound = mean(&|s| if s.bound > 0.0 { s.rules / s.bound } else { 0.0 });
+            if rules_of_bound > 0.0 { 1.0 / rules_of_bound - 1.0 } else { 0.0 }
+        },
         delivery_rate: mean(&|s| s.mixtape_delivery),
     }
 }
@@ -450,7 +466,8 @@ impl EvalReport {
         out.push_str(&format!(
             "\n{} briefs evaluated ({} without a plan and {} whose result no plan can produce left out; rules found \
              no history for {}); seeds: briefs {}, market {}; {} draws per plan.\nUnder-delivery: median \
-             delivered spend below {:.0}% of the budget (\"no plan\": no plan of the brief delivers more).\n",
+             delivered spend below {:.0}% of the budget (\"no plan\": no plan of the brief delivers more).\nThe \
+             best plan SPEC §4 allows (whoever makes it) gains {} over the rules; Mixtape reaches {} of it.\n",
             self.briefs,
             self.skipped,
             self.no_result,
@@ -458,7 +475,9 @@ impl EvalReport {
             self.options.seed,
             self.options.market_seed,
             self.options.draws,
-            UNDER_DELIVERY * 100.0
+            UNDER_DELIVERY * 100.0,
+            signed(self.overall.bound_gain_over_rules),
+            pct(self.overall.share_of_bound)
         ));
         out
     }

@@ -81,18 +81,6 @@ fn best_of(truth: &Truth, brief: &Brief, history: &PerformanceAnswer, goal: Goal
     best
 }
 
-/// The largest share of its budget any plan of the brief or its narrowings delivers (median outcome), with
-/// the optimizer maximising delivered spend on the truth's curves: under-delivery no valid plan avoids
-/// when it is below [`super::UNDER_DELIVERY`].
-pub fn most_delivered(truth: &Truth, brief: &Brief, history: &PerformanceAnswer) -> f64 {
-    let respond = |request: &CurveRequest<'_>| true_curve(truth, request, |d| d.spend_micros as f64 / 1e6);
-    std::iter::once(brief.clone())
-        .chain(narrowings(brief))
-        .filter_map(|variant| plan_with_responses(&variant, history, &respond).plan)
-        .map(|p| sim::expected(truth, &p, brief.objective).expected.delivery_rate())
-        .fold(0.0, f64::max)
-}
-
 /// The optimizer on true curves over exactly the candidates Mixtape picks for the brief: what allocation
 /// alone could gain.
 pub fn same_candidates(truth: &Truth, brief: &Brief, history: &PerformanceAnswer) -> PlanOutcome {
@@ -154,11 +142,6 @@ fn planned_countries(plan: &Plan) -> usize {
 /// The planner-form curve closest to the truth's median response of one ad set, with the truth's delivery
 /// at each sampled budget as its delivery curve (a `Supply`, read as the planner reads its history's).
 pub fn true_response(truth: &Truth, r: &CurveRequest<'_>) -> Response {
-    true_curve(truth, r, |d| d.brief_results)
-}
-
-/// The planner-form curve of one metric of the truth's median delivery (see [`true_response`]).
-fn true_curve(truth: &Truth, r: &CurveRequest<'_>, metric: impl Fn(&sim::Delivered) -> f64) -> Response {
     let top = r.plan_budget_usd.max(250.0);
     let low = 50.0_f64.min(top / 4.0);
     let budgets: Vec<f64> =
@@ -180,7 +163,8 @@ fn true_curve(truth: &Truth, r: &CurveRequest<'_>, metric: impl Fn(&sim::Deliver
             (usd, simulate_ad_set(truth, &input, r.brief_objective, None))
         })
         .collect();
-    let points: Vec<(f64, f64)> = outcomes.iter().map(|(usd, d)| (*usd, metric(d))).filter(|(_, y)| *y > 0.0).collect();
+    let points: Vec<(f64, f64)> =
+        outcomes.iter().map(|(usd, d)| (*usd, d.brief_results)).filter(|(_, y)| *y > 0.0).collect();
     let Some((ceiling, scale)) = fit(&points) else { return Response::flat() };
     // The planner's own reading of a supply curve, here on the truth's delivery at each sampled budget.
     Response::new(
