@@ -9,6 +9,7 @@
 
 use super::lexer::{Token, month_at};
 use super::{ListEdit, Message, Resolution, Resolver, Taken, edit_from, find_table};
+use crate::taxonomy::categories;
 use crate::taxonomy::cities::{self, City};
 use crate::text;
 use crate::types::{AgeRange, Country, Gender, Platform};
@@ -353,6 +354,14 @@ const PRODUCT_NOUNS: &[&str] = &[
     "network",
     "blog",
     "retailer",
+    "singer",
+    "artist",
+    "band",
+    "rapper",
+    "album",
+    "tour",
+    "concert",
+    "accessories",
 ];
 
 /// Interest phrases (SPEC §1 slugs).
@@ -459,6 +468,7 @@ const INTERESTS: &[(&str, &str)] = &[
     ("current affairs", "news-politics"),
     ("outdoors", "outdoors"),
     ("outdoor", "outdoors"),
+    ("outdoorsy", "outdoors"),
     ("hiking", "outdoors"),
     ("hikers", "outdoors"),
     ("camping", "outdoors"),
@@ -527,6 +537,7 @@ const GENRES: &[(&str, &str)] = &[
     ("country listeners", "country"),
     ("country and western", "country"),
     ("country", "country"),
+    ("alternative", "alternative"),
     ("electronic", "electronic"),
     ("edm", "electronic"),
     ("dance music", "electronic"),
@@ -686,6 +697,14 @@ fn advertiser_home(norm: &str, at: usize, len: usize) -> bool {
     if next.first() == Some(&"based") {
         return !audience_next(1);
     }
+    // "Halsey & Crane, NYC office", "Mumbai desk", "HQ Aarhus" (but "London office workers").
+    let staff = next.get(1).is_some_and(|w| matches!(*w, "workers" | "staff" | "employees"));
+    if next.first().is_some_and(|w| matches!(*w, "office" | "desk" | "hq" | "headquarters")) && !staff {
+        return true;
+    }
+    if prev_words(norm, at, 1).first().is_some_and(|w| matches!(*w, "hq" | "headquarters")) {
+        return true;
+    }
     // "our Lisbon hotel" (but "our UK listeners").
     if prev_words(norm, at, 1).first().is_some_and(|w| matches!(*w, "our" | "my")) && !audience_next(0) {
         return true;
@@ -698,6 +717,93 @@ fn advertiser_home(norm: &str, at: usize, len: usize) -> bool {
         ["of", "out", "based", ..] => true,
         ["from", business, ..] if BUSINESS_NOUNS.contains(business) => true,
         ["from", "re" | "are" | "m" | "am", "we" | "i", ..] => true,
+        _ => false,
+    }
+}
+
+/// Labels of brief lines that describe the advertiser or its agency, not the market.
+const ADVERTISER_LABELS: &[&str] = &[
+    "agency",
+    "client",
+    "from",
+    "brand",
+    "company",
+    "advertiser",
+    "product",
+    "products",
+    "competitors",
+    "competitor",
+    "brief",
+    "background",
+    "context",
+    "about",
+    "brand history",
+    "history",
+    "about us",
+];
+
+/// Nouns of places a business runs ("six daycare centres in Vienna", "the museum in Barcelona").
+const VENUE_NOUNS: &[&str] = &[
+    "museum",
+    "centre",
+    "centres",
+    "center",
+    "centers",
+    "stores",
+    "shops",
+    "restaurants",
+    "resort",
+    "hotel",
+    "hotels",
+    "cafes",
+    "bars",
+    "gym",
+    "gyms",
+    "studios",
+    "schools",
+    "clinics",
+    "office",
+    "offices",
+    "factory",
+    "venue",
+    "venues",
+    "locations",
+    "branches",
+    "outlets",
+    "coast",
+    "practice",
+    "workshop",
+];
+
+/// Whether the place at `at` (or the list it ends, "stores in Dublin and Cork") says where the advertiser
+/// is or works rather than whom it wants to reach.
+fn describes_advertiser(message: &Message<'_>, taken: &Taken, at: usize) -> bool {
+    let norm = &message.norm;
+    if message.line_label(at).is_some_and(|l| ADVERTISER_LABELS.contains(&l.as_str())) {
+        return true;
+    }
+    // Walk back over the list this place closes: "in Dublin, Cork and Galway".
+    let mut pos = at;
+    loop {
+        let before = norm.get(..pos).unwrap_or("").trim_end();
+        let word_at = before.rfind(' ').map_or(0, |i| i + 1);
+        if matches!(&before[word_at..], "and" | "or" | "plus") && word_at > 0 {
+            pos = word_at;
+        } else if let Some(start) = taken.start_of_span_ending(before.len()).filter(|s| *s < pos) {
+            pos = start;
+        } else {
+            break;
+        }
+    }
+    let prev: Vec<&str> = prev_words(norm, pos, 3).into_iter().skip_while(|w| *w == "the").collect();
+    match prev.as_slice() {
+        ["near" | "outside" | "around", ..] => true,
+        ["in" | "at", noun, ..] => {
+            BUSINESS_NOUNS.contains(noun)
+                || PRODUCT_NOUNS.contains(noun)
+                || VENUE_NOUNS.contains(noun)
+                || (noun.len() > 5 && noun.ends_with("ing"))
+        }
         _ => false,
     }
 }
@@ -721,8 +827,18 @@ fn describes_product(norm: &str, at: usize, len: usize) -> bool {
     let before = prev_words(norm, at, 2);
     // "finance and business interests" lists tastes; "fitness tracking app" names a product.
     let compound = next.iter().take(2).take_while(|w| !matches!(**w, "and" | "or"));
+    // So does a curated product phrase that starts with the taste or right after it: "a gaming chair",
+    // "a jazz-themed cocktail bar", "our rock festival".
+    let curated = categories::product_at(norm, at).is_some_and(|l| l > len) || {
+        let mut after = at + len;
+        for w in next.iter().take_while(|w| matches!(**w, "themed" | "style" | "inspired")) {
+            after += w.len() + 1;
+        }
+        norm.get(after..).is_some_and(|rest| rest.starts_with(' ')) && categories::product_at(norm, after + 1).is_some()
+    };
     before.first().is_some_and(|w| matches!(*w, "our" | "my" | "their" | "your"))
         || compound.into_iter().any(|w| PRODUCT_NOUNS.contains(w))
+        || curated
 }
 
 /// The rules behind [`AudienceResolver`].
@@ -763,6 +879,16 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
     places.extend(countries);
     places.extend(codes);
     places.sort_by_key(|(at, _)| *at);
+    // A place that only describes the advertiser ("roasting in Oslo since 1998", "Agency: Polar Media,
+    // Oslo") gives way to the places the brief targets; alone, it is the market ("a coffee brand in Sweden").
+    let mut city_hits = city_hits;
+    let demonyms_at: Vec<usize> = demonyms.iter().map(|(at, _)| *at).collect();
+    let describes = |at: usize| !demonyms_at.contains(&at) && describes_advertiser(message, &taken, at);
+    let targeted = places.iter().map(|(at, _)| *at).chain(city_hits.iter().map(|(at, _)| *at)).any(|at| !describes(at));
+    if targeted {
+        places.retain(|(at, _)| !describes(*at));
+        city_hits.retain(|(at, _)| !describes(*at));
+    }
 
     // Topics before genres and interests, genres before interests ("rock climbing" is outdoors).
     let mentions_podcasts = message.mentions(&["podcast", "podcasts"]);
@@ -770,10 +896,11 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
         mentions_podcasts && (next_to_podcast(norm, at, p.len()) || exact_slug(message.raw, p)) && !own_show(norm, at)
     });
     let genres = find_table(norm, GENRES, &mut taken, |at, p| {
-        !describes_product(message.clause_to(at), at, p.len()) && genre_ok(norm, at, p)
+        !describes_product(message.clause_to(at), at, p.len()) && genre_ok(message.clause_to(at), at, p)
     });
     let interests = find_table(norm, INTERESTS, &mut taken, |at, p| {
-        !describes_product(message.clause_to(at), at, p.len()) && !own_show(norm, at) && interest_ok(norm, at, p)
+        let clause = message.clause_to(at);
+        !describes_product(clause, at, p.len()) && !own_show(norm, at) && interest_ok(clause, at, p)
     });
     unparsed.extend(unknown_audience_words(norm, &taken));
 
@@ -814,13 +941,36 @@ const AMBIGUOUS_CODES: [&str; 10] = ["ar", "at", "be", "ca", "co", "in", "it", "
 /// Supported markets written as their ISO codes, in capitals only ("help us" is not the US): "US, DE and FR".
 /// A code glued to a currency sign ("AU$", "US$") names the money, and "GB" after a number ("10 GB") a unit.
 fn country_codes(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, Country)> {
+    let mut out = read_codes(message, taken, |code, _| !AMBIGUOUS_CODES.contains(&code));
+    // An ambiguous code in a list of codes, or edited, is a market too: "DE and AT", "ES, PT", "drop BE".
+    let listed: Vec<String> = out.iter().map(|(_, c): &(usize, Country)| c.as_str().to_ascii_lowercase()).collect();
+    let norm = &message.norm;
+    out.extend(read_codes(message, taken, |code, at| {
+        let beside = |words: Vec<&str>| match words.as_slice() {
+            ["and" | "or" | "plus", other, ..] | [other, ..] => listed.iter().any(|l| l == other),
+            [] => false,
+        };
+        let edited = prev_words(norm, at, 1).first().is_some_and(|w| {
+            matches!(*w, "drop" | "add" | "remove" | "without" | "exclude" | "excluding" | "also" | "plus" | "minus")
+        });
+        AMBIGUOUS_CODES.contains(&code)
+            && (edited || beside(prev_words(norm, at, 2)) || beside(next_words(norm, at, 2, 2)))
+    }));
+    out
+}
+
+/// Codes lower-case briefs still write for their market ("nz only"): none of them is an English word.
+const LOWER_CASE_CODES: [&str; 6] = ["nz", "dk", "nl", "jp", "za", "mx"];
+
+/// The codes `wanted` accepts (given the code and its offset), in capitals or among [`LOWER_CASE_CODES`].
+fn read_codes(message: &Message<'_>, taken: &mut Taken, wanted: impl Fn(&str, usize) -> bool) -> Vec<(usize, Country)> {
     let mut out = Vec::new();
     for &country in Country::ALL {
         let code = country.as_str().to_ascii_lowercase();
-        if AMBIGUOUS_CODES.contains(&code.as_str()) {
-            continue;
-        }
         for at in text::find_all(&message.norm, &code) {
+            if !wanted(&code, at) {
+                continue;
+            }
             let glued = message.tokens_in(at, code.len()).any(|t| {
                 let (before, after) =
                     (message.raw.get(..t.span.0).unwrap_or(""), message.raw.get(t.span.1..).unwrap_or(""));
@@ -828,7 +978,7 @@ fn country_codes(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, Countr
                     || country == Country::Gb && before.trim_end().ends_with(|c: char| c.is_ascii_digit())
             });
             if taken.free(at, code.len())
-                && raw_upper(message, at, &code)
+                && (raw_upper(message, at, &code) || LOWER_CASE_CODES.contains(&code.as_str()))
                 && !glued
                 && !advertiser_home(&message.norm, at, code.len())
             {
@@ -912,13 +1062,17 @@ fn genre_ok(norm: &str, at: usize, phrase: &str) -> bool {
         "classical" => !matches!(next, "education" | "art"),
         "electronic" => !matches!(next, "devices" | "device" | "products" | "goods" | "payments"),
         "ambient" => !matches!(next, "temperature" | "light" | "lighting" | "noise"),
-        // Bare "country" is the genre only beside another genre: "country and blues fans", "folk or country".
-        "country" => {
+        // Bare "country" and "alternative" are genres only beside another genre ("country and blues fans",
+        // "indie + alternative") or after listening ("who listen to country").
+        "country" | "alternative" => {
             let prev = prev_words(norm, at, 2);
             let beside = |w: Option<&&str>| w.is_some_and(|w| GENRES.iter().any(|(g, _)| g == w));
             let after = next_words(norm, at, phrase.len(), 2);
-            (matches!(prev.first(), Some(&"and" | &"or")) && beside(prev.get(1)))
-                || (matches!(after.first(), Some(&"and" | &"or")) && beside(after.get(1)))
+            let joined = |w: Option<&&str>| w.is_some_and(|w| matches!(*w, "and" | "or" | "plus"));
+            (joined(prev.first()) && beside(prev.get(1)))
+                || (joined(after.first()) && beside(after.get(1)))
+                || beside(prev.first())
+                || (prev.first() == Some(&"to") && prev.get(1).is_some_and(|w| w.starts_with("listen")))
         }
         _ => true,
     }
@@ -964,6 +1118,32 @@ fn unknown_audience_words(norm: &str, taken: &Taken) -> Vec<String> {
     }
     out
 }
+
+/// Words after "30s" that make it a spot's length, not an age.
+const CREATIVE: &[&str] = &[
+    "audio",
+    "video",
+    "spot",
+    "spots",
+    "ad",
+    "ads",
+    "commercial",
+    "commercials",
+    "creative",
+    "creatives",
+    "cut",
+    "cuts",
+    "version",
+    "versions",
+    "promo",
+    "trailer",
+    "radio",
+    "read",
+    "reads",
+    "preroll",
+    "teaser",
+    "edit",
+];
 
 /// Age bands: "18-34", "18 to 34", "25+", "over 25", "under 25s", "in their 20s", "teens", "Gen Z"…
 pub fn ages(message: &Message<'_>) -> Vec<(usize, AgeRange)> {
@@ -1017,8 +1197,9 @@ pub fn ages(message: &Message<'_>) -> Vec<(usize, AgeRange)> {
         let plus = next.is_some_and(|n| n.is_sym('+'))
             || (next.is_some_and(|n| n.is("and"))
                 && tokens.get(i + 2).is_some_and(|n| n.is_any(&["up", "over", "older", "above"])));
-        // "in their 20s".
-        let decade = next.is_some_and(|n| n.is("s") && !n.space_before) && a % 10 == 0;
+        // "in their 20s"; but "30s audio spot", "15s and 30s video" are lengths of the creative.
+        let creative = tokens.get(i + 2).is_some_and(|n| n.is_any(CREATIVE));
+        let decade = next.is_some_and(|n| n.is("s") && !n.space_before) && a % 10 == 0 && !creative;
         let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
         let over = prev.is_some_and(|p| p.is_any(&["over", "above"]))
             || (i >= 2 && tokens[i - 1].is("than") && tokens[i - 2].is("older"));
@@ -1141,7 +1322,16 @@ fn platforms(message: &Message<'_>) -> ListEdit<Platform> {
         ("pc", &[Platform::Desktop]),
     ];
     let mut taken = Taken::default();
-    let found = find_table(&message.norm, table, &mut taken, |_, _| true);
+    let norm = &message.norm;
+    // "our mobile game", "phone accessories", "a PC game" name products, not devices to target.
+    let found = find_table(norm, table, &mut taken, |at, p| {
+        let generic = matches!(p, "mobile" | "phone" | "phones" | "smartphone" | "pc" | "computer" | "laptop");
+        let next = next_words(message.clause_to(at), at, p.len(), 1);
+        let product = next
+            .first()
+            .is_some_and(|w| PRODUCT_NOUNS.contains(w) || categories::product_at(norm, at + p.len() + 1).is_some());
+        !(generic && product)
+    });
     let flat: Vec<(usize, Platform)> = found.iter().flat_map(|(at, ps)| ps.iter().map(move |p| (*at, *p))).collect();
     let edit = edit_from(message, &flat);
     if let ListEdit::Replace(list) | ListEdit::Only(list) = &edit
@@ -1198,6 +1388,18 @@ mod tests {
         assert_eq!(audience("traffic to our booking page from Portugal").countries, ListEdit::Replace(vec![Pt]));
         assert_eq!(audience("our Lisbon hotel, for people in Spain").cities, ListEdit::Keep);
         assert_eq!(audience("Finnish and Norwegian listeners").countries, ListEdit::Replace(vec![Fi, No]));
+        // Where the advertiser works gives way to where it advertises, and stands alone.
+        let a = audience("Kaffe Nord, roasting in Oslo since 1998. We want the word out in Germany");
+        assert_eq!((a.countries, a.cities), (ListEdit::Replace(vec![De]), ListEdit::Keep));
+        let a = audience("We run six daycare centres in Vienna and Graz. Parents all over Austria");
+        assert_eq!((a.countries, a.cities), (ListEdit::Replace(vec![At]), ListEdit::Keep));
+        let a = audience("Agency: Polar Media Group, Oslo\nMarkets: Nordics");
+        assert_eq!((a.countries, a.cities), (ListEdit::Replace(vec![Se, No, Dk, Fi]), ListEdit::Keep));
+        assert_eq!(
+            audience("for our stores in Dublin and Cork").cities,
+            ListEdit::Replace(vec!["dublin".into(), "cork".into()])
+        );
+        assert_eq!(audience("Halsey & Crane, NYC office. Market: US").cities, ListEdit::Keep);
         assert_eq!(audience("UK-based listeners").countries, ListEdit::Replace(vec![Gb]));
     }
 
@@ -1215,6 +1417,10 @@ mod tests {
         // Codes that are also words or acronyms in briefs stay words.
         assert_eq!(audience("IT decision makers in Germany").countries, ListEdit::Replace(vec![De]));
         assert_eq!(audience("AR filter fans in Japan").countries, ListEdit::Replace(vec![Jp]));
+        // Unless they stand in a list of codes or are edited; a few codes read in lower case.
+        assert_eq!(audience("awareness in DE and AT").countries, ListEdit::Replace(vec![De, At]));
+        assert_eq!(audience("actually drop BE").countries, ListEdit::Remove(vec![Be]));
+        assert_eq!(audience("dairy coop, nz only").countries, ListEdit::Only(vec![Nz]));
     }
 
     #[test]
@@ -1242,6 +1448,8 @@ mod tests {
         assert_eq!(audience("adults").age_ranges, ListEdit::Replace(vec![range(18, 99)]));
         assert_eq!(audience("18-24 and 35-44").age_ranges, ListEdit::Replace(vec![range(18, 24), range(35, 44)]));
         assert_eq!(audience("1-14 May, over the next 30 days, $25,000").age_ranges, ListEdit::Keep);
+        // Spot lengths are not ages.
+        assert_eq!(audience("Creative: 15s and 30s audio, 30s radio-style spot").age_ranges, ListEdit::Keep);
         assert_eq!(audience("from 20 to 30 June").age_ranges, ListEdit::Keep);
     }
 
@@ -1253,6 +1461,14 @@ mod tests {
         assert_eq!(audience("desktop and mobile").platforms, ListEdit::Clear);
         assert_eq!(audience("our iOS fitness app").platforms, ListEdit::Replace(vec![Platform::Ios]));
         assert_eq!(audience("our iOS fitness app").interests, ListEdit::Keep);
+        assert_eq!(
+            audience("Launching our mobile game: installs on Android only").platforms,
+            ListEdit::Only(vec![Platform::Android])
+        );
+        assert_eq!(
+            audience("ladies 20-40, on their phones").platforms,
+            ListEdit::Replace(vec![Platform::Android, Platform::Ios])
+        );
     }
 
     #[test]
@@ -1269,6 +1485,12 @@ mod tests {
         assert_eq!(audience("we're a small indie record label").genres, ListEdit::Keep);
         assert_eq!(audience("our jazz festival, for jazz fans").genres, ListEdit::Replace(vec!["jazz"]));
         assert_eq!(audience("country and blues fans").genres, ListEdit::Replace(vec!["country", "blues"]));
+        assert_eq!(audience("fans of indie + alternative").genres, ListEdit::Replace(vec!["indie", "alternative"]));
+        assert_eq!(audience("men 25-55 who listen to country").genres, ListEdit::Replace(vec!["country"]));
+        assert_eq!(audience("a jazz-themed cocktail bar").genres, ListEdit::Keep);
+        assert_eq!(audience("the artist is a Swedish pop singer").genres, ListEdit::Keep);
+        assert_eq!(audience("launching the Apex Throne gaming chair").interests, ListEdit::Keep);
+        assert_eq!(audience("video views of the launch film\nMarket: Germany").interests, ListEdit::Keep);
         assert_eq!(audience("the best country to visit").genres, ListEdit::Keep);
         assert_eq!(audience("grow our podcast about cooking").interests, ListEdit::Keep);
         assert_eq!(audience("pet parents in Portland").interests, ListEdit::Replace(vec!["pets"]));

@@ -161,15 +161,34 @@ pub fn find_amounts(tokens: &[Token]) -> Vec<Found> {
             continue;
         }
         let micros = value.scaled(multiplier);
-        if micros > 0 {
+        if micros > 0 && !is_price(tokens, start, after) {
             let period =
                 period_after(tokens, after).or_else(|| period_before(tokens, start)).unwrap_or(Period::Lifetime);
-            let score = if currency.is_some() { 3 } else { 1 } + if multiplier > 1 { 2 } else { 0 };
+            // "Budget: £400/day" beside "KPI: CPI under £3": the amount a budget word names wins.
+            let named = tokens[start.saturating_sub(3)..start].iter().any(|t| t.is_any(&["budget", "spend", "total"]));
+            let score =
+                if currency.is_some() { 3 } else { 1 } + if multiplier > 1 { 2 } else { 0 } + if named { 2 } else { 0 };
             out.push(Found { amount: Amount { micros, period, currency }, score, at: start });
         }
         i = after.max(i + 1);
     }
     out
+}
+
+/// Whether the amount from `start` to `after` is a price or a cost target rather than a budget: "around
+/// 4k a piece", "CPI under £3", "€2 per install".
+fn is_price(tokens: &[Token], start: usize, after: usize) -> bool {
+    let before = &tokens[start.saturating_sub(2)..start];
+    let target =
+        before.iter().any(|t| t.is_any(&["under", "below", "cpi", "cpc", "cpm", "cpa", "cpl", "cpv", "price"]));
+    let unit = |t: Option<&Token>| {
+        t.is_some_and(|t| {
+            t.is_any(&["piece", "unit", "item", "install", "click", "lead", "view", "sale", "ticket", "bottle"])
+        })
+    };
+    let each = tokens.get(after).is_some_and(|t| t.is_any(&["each", "apiece"]))
+        || (tokens.get(after).is_some_and(|t| t.is_any(&["a", "per"])) && unit(tokens.get(after + 1)));
+    target || each
 }
 
 /// A decimal number as written: `mantissa / 10^scale`.
@@ -310,7 +329,15 @@ fn currency_before(tokens: &[Token], i: usize) -> Option<(CurrencyMark, usize)> 
             Some((CurrencyMark::Dollar, i - 1))
         }
         Kind::Sym(c) => symbol(c).map(|m| (m, i - 1)),
-        Kind::Word(ref w) => code(w, prev.upper).map(|m| (m, i - 1)),
+        Kind::Word(ref w) => code(w, prev.upper)
+            .or(match w.as_str() {
+                "kr" => Some(CurrencyMark::Kr),
+                "rs" => Some(CurrencyMark::Code(Currency::Inr)),
+                // The rand's "R15 000", glued to the number as South Africans write it.
+                "r" if prev.capitalized && !tokens[i].space_before => Some(CurrencyMark::Code(Currency::Zar)),
+                _ => None,
+            })
+            .map(|m| (m, i - 1)),
         Kind::Number(_) => None,
     }
 }
@@ -554,6 +581,26 @@ mod tests {
     const USD: Option<CurrencyMark> = Some(CurrencyMark::Code(Currency::Usd));
     const EUR: Option<CurrencyMark> = Some(CurrencyMark::Code(Currency::Eur));
     const DOLLAR: Option<CurrencyMark> = Some(CurrencyMark::Dollar);
+
+    #[test]
+    fn prices_and_cost_targets_are_not_the_budget() {
+        let chf = Some(CurrencyMark::Code(Currency::Chf));
+        assert_eq!(
+            budget("a Swiss watchmaker (around 4k a piece), CHF 40 000, May–June"),
+            amount(40_000_000_000, Period::Lifetime, chf)
+        );
+        let gbp = Some(CurrencyMark::Code(Currency::Gbp));
+        assert_eq!(budget("KPI: CPI under £3\nBudget: £400/day"), amount(400_000_000, Period::Daily, gbp));
+    }
+
+    #[test]
+    fn local_marks_before_the_amount() {
+        let zar = Some(CurrencyMark::Code(Currency::Zar));
+        assert_eq!(budget("Budget R15 000 for October"), amount(15_000_000_000, Period::Lifetime, zar));
+        assert_eq!(budget("kr 500 per day"), amount(500_000_000, Period::Daily, Some(CurrencyMark::Kr)));
+        let inr = Some(CurrencyMark::Code(Currency::Inr));
+        assert_eq!(budget("Rs 200,000 in Mumbai"), amount(200_000_000_000, Period::Lifetime, inr));
+    }
 
     #[test]
     fn amounts_and_separators() {

@@ -73,10 +73,13 @@ const OBJECTIVES: &[(&str, Objective, u8)] = {
         ("page views", WebsiteVisits, 3),
         ("pageviews", WebsiteVisits, 3),
         ("visitors", WebsiteVisits, 3),
+        ("visiting", WebsiteVisits, 3),
+        ("visit", WebsiteVisits, 3),
         ("video views", VideoViews, 3),
         ("views", VideoViews, 3),
         ("watch our", VideoViews, 3),
         ("watch the", VideoViews, 3),
+        ("watch", VideoViews, 3),
         ("trailer views", VideoViews, 3),
         ("video completions", VideoViews, 3),
         ("app installs", AppInstalls, 3),
@@ -89,12 +92,15 @@ const OBJECTIVES: &[(&str, Objective, u8)] = {
         ("streams", PodcastStreams, 3),
         ("podcast downloads", PodcastStreams, 3),
         ("podcast listens", PodcastStreams, 3),
+        ("listens", PodcastStreams, 3),
         ("leads", LeadGen, 3),
         ("lead gen", LeadGen, 3),
         ("lead generation", LeadGen, 3),
         ("sign ups", LeadGen, 3),
         ("signups", LeadGen, 3),
         ("sign up", LeadGen, 3),
+        ("signing up", LeadGen, 3),
+        ("sign", LeadGen, 3),
         ("subscribers", LeadGen, 3),
         ("registrations", LeadGen, 3),
         ("enquiries", LeadGen, 3),
@@ -146,6 +152,8 @@ const PLACEMENTS: &[(&str, Placement)] = &[
     ("music streams", Placement::Music),
     ("music listeners", Placement::Music),
     ("during music", Placement::Music),
+    ("music", Placement::Music),
+    ("podcast", Placement::Podcast),
 ];
 
 /// Whether the message talks about the goal or the creative (the router's test).
@@ -196,19 +204,44 @@ fn objective(message: &Message<'_>) -> Option<Objective> {
                 continue;
             }
             taken.push((at, end));
-            let explicit =
-                norm[..at].split_whitespace().rev().take(3).any(|w| matches!(w, "objective" | "goal" | "kpi"));
-            let strength = strength + if explicit { 10 } else { 0 };
+            let strength = strength + if explicit(norm, at) { 10 } else { 0 };
             if best.is_none_or(|(s, p, _)| strength > s || (strength == s && at < p)) {
                 best = Some((strength, at, *objective));
             }
         }
     }
-    // Promoting the advertiser's own podcast or show.
-    if best.is_none_or(|(s, _, _)| s < 3) && own_podcast(norm) {
-        return Some(Objective::PodcastStreams);
+    // Promoting the advertiser's own podcast or show: above reach, and above anything when it is the
+    // stated goal ("Goal: grow our podcast", despite "40k subscribers on YouTube").
+    if let Some(at) = own_podcast(norm) {
+        let strength = if explicit(norm, at) { 13 } else { 3 };
+        if best.is_none_or(|(s, _, _)| s < strength) {
+            return Some(Objective::PodcastStreams);
+        }
+    }
+    if best.is_none_or(|(s, _, _)| s < 3) && drives_to_a_site(norm) {
+        return Some(Objective::Clicks);
     }
     best.map(|(_, _, o)| o)
+}
+
+/// Whether "objective:", "goal:" or "KPI:" stands among the three words before offset `at`.
+fn explicit(norm: &str, at: usize) -> bool {
+    norm[..at].split_whitespace().rev().take(3).any(|w| matches!(w, "objective" | "goal" | "kpi"))
+}
+
+/// "drive dog owners in Auckland to our booking page", "get people to the site": traffic.
+fn drives_to_a_site(norm: &str) -> bool {
+    const VERBS: &[&str] = &["drive", "driving", "send", "sending", "bring", "bringing", "get", "push", "attract"];
+    const PAGES: &[&str] = &["website", "site", "page", "webshop", "shop", "store", "landing"];
+    let words: Vec<&str> = norm.split(' ').collect();
+    words.iter().enumerate().filter(|(_, w)| VERBS.contains(w)).any(|(i, _)| {
+        let ahead = &words[i + 1..words.len().min(i + 14)];
+        ahead.iter().position(|w| *w == "to").is_some_and(|to| {
+            let after = &ahead[to + 1..];
+            after.first().is_some_and(|w| matches!(*w, "our" | "the" | "their" | "my"))
+                && after.iter().skip(1).take(3).any(|w| PAGES.contains(w))
+        })
+    })
 }
 
 fn objective_ok(norm: &str, at: usize, phrase: &str) -> bool {
@@ -222,6 +255,23 @@ fn objective_ok(norm: &str, at: usize, phrase: &str) -> bool {
         "steady" => true,
         "click" => !next.first().is_some_and(|w| matches!(*w, "here")),
         "download" | "install" => !next.first().is_some_and(|w| matches!(*w, "speed" | "base")),
+        // "watch the trailer", "want people to watch it" (of a video the message names).
+        "watch" => {
+            let film = |w: &str| matches!(w, "trailer" | "video" | "videos" | "film" | "clip" | "teaser");
+            let ahead: Vec<&str> = norm[at + phrase.len()..].split_whitespace().take(3).collect();
+            ahead.iter().any(|w| film(w))
+                || (ahead.first().is_some_and(|w| matches!(*w, "it" | "this" | "them")) && norm.split(' ').any(film))
+        }
+        // "sign their kids up".
+        "sign" => norm[at + phrase.len()..].split_whitespace().take(3).any(|w| w == "up"),
+        // "visiting our website", "visit the booking page" (not "visitors from abroad").
+        "visit" | "visiting" => norm[at + phrase.len()..]
+            .split_whitespace()
+            .take(4)
+            .any(|w| matches!(w, "website" | "site" | "page" | "webshop" | "store" | "shop")),
+        "listens" => norm.contains("podcast") || norm.contains("episode") || norm.contains("show"),
+        // Visitors of a website, not of a museum ("plenty of visitors from abroad").
+        "visitors" => ["website", "site", "page", "webshop", "online"].iter().any(|w| text::contains_phrase(norm, w)),
         // "downloads of our podcast" are listens, not app installs.
         "downloads" => !norm[at + phrase.len()..]
             .split_whitespace()
@@ -231,19 +281,36 @@ fn objective_ok(norm: &str, at: usize, phrase: &str) -> bool {
     }
 }
 
-/// "grow our podcast", "promote our finance podcast", "more streams of our show" — but not "our kombucha
-/// in Ireland, podcast placement only", where the owner word belongs to another noun.
-fn own_podcast(norm: &str) -> bool {
-    text::find_all(norm, "podcast").into_iter().chain(text::find_all(norm, "show")).any(|at| {
-        let before: Vec<&str> = norm[..at]
-            .split_whitespace()
-            .rev()
-            .take(4)
-            .take_while(|w| !matches!(*w, "in" | "on" | "at" | "for" | "to" | "with" | "from" | "and" | "about" | "of"))
-            .collect();
-        let is_podcast = norm[at..].starts_with("podcast") || norm.contains("podcast");
-        is_podcast && before.iter().any(|w| matches!(*w, "our" | "my"))
+/// Where the message promotes its own podcast or show: "grow our podcast", "promote our finance podcast",
+/// "more streams of our show", "goal is to grow the podcast" — but not "our kombucha in Ireland, podcast
+/// placement only", where the owner word belongs to another noun, nor "our finance podcast's host".
+fn own_podcast(norm: &str) -> Option<usize> {
+    const OWNERS: &[&str] = &["our", "my"];
+    const GROW: &[&str] = &["grow", "growing", "promote", "promoting", "boost", "boosting"];
+    if !norm.contains("podcast") {
+        return None;
+    }
+    let hits = text::find_all(norm, "podcast").into_iter().chain(text::find_all(norm, "show"));
+    hits.filter_map(|at| {
+        let len = if norm[at..].starts_with("podcast") { "podcast".len() } else { "show".len() };
+        let after = &norm[at + len..];
+        if after == " s" || after.starts_with(" s ") {
+            return None;
+        }
+        // The words before the noun up to a preposition, nearest first, with their offsets.
+        let mut before: Vec<(usize, &str)> = Vec::new();
+        let mut end = at;
+        for w in norm[..at].split_whitespace().rev().take(4) {
+            if matches!(w, "in" | "on" | "at" | "for" | "to" | "with" | "from" | "and" | "about" | "of") {
+                break;
+            }
+            end = norm[..end].trim_end().len() - w.len();
+            before.push((end, w));
+        }
+        let owned = before.iter().find(|(_, w)| OWNERS.contains(w));
+        owned.or_else(|| before.iter().find(|(_, w)| GROW.contains(w))).map(|(o, _)| *o)
     })
+    .min()
 }
 
 fn format_ok(norm: &str, at: usize, phrase: &str) -> bool {
@@ -258,13 +325,18 @@ fn format_ok(norm: &str, at: usize, phrase: &str) -> bool {
 }
 
 fn placement_ok(norm: &str, at: usize, phrase: &str) -> bool {
-    if phrase != "podcasts" {
-        return true;
-    }
-    // Bare "podcasts" is a placement when it is where the ads run ("listeners of true-crime podcasts",
-    // "only on business and finance podcasts").
     let before: Vec<&str> = norm[..at].split_whitespace().rev().take(5).collect();
-    before.iter().any(|w| matches!(*w, "of" | "on" | "in" | "across" | "within" | "during"))
+    // A brief's "Placements: music + podcasts" line.
+    let listed = before.iter().take(3).any(|w| matches!(*w, "placement" | "placements"));
+    match phrase {
+        // Bare "podcasts" is a placement when it is where the ads run ("listeners of true-crime podcasts",
+        // "only on business and finance podcasts").
+        "podcasts" => {
+            listed || before.iter().any(|w| matches!(*w, "of" | "on" | "in" | "across" | "within" | "during"))
+        }
+        "music" | "podcast" => listed,
+        _ => true,
+    }
 }
 
 /// What seems to be advertised ("our new energy drink"), for the trace when no category matched.
@@ -308,6 +380,20 @@ mod tests {
         assert_eq!(goal("Reach gamers to drive installs").objective, Some(AppInstalls));
         assert_eq!(goal("2,000 downloads of our podcast in Canada").objective, Some(PodcastStreams));
         assert_eq!(goal("Make a plan for Benelux, objective: clicks.").objective, Some(Clicks));
+        assert_eq!(goal("We filmed a short video and want people to watch it!").objective, Some(VideoViews));
+        assert_eq!(goal("want parents to sign their kids up for swim camp").objective, Some(LeadGen));
+        assert_eq!(goal("more people visiting our website").objective, Some(WebsiteVisits));
+        assert_eq!(goal("drive dog owners in Auckland and Wellington to our booking page").objective, Some(Clicks));
+        assert_eq!(goal("awareness; the museum gets plenty of visitors from abroad").objective, Some(Reach));
+        assert_eq!(
+            goal("prospect has a true crime podcast, goal is to grow the podcast").objective,
+            Some(PodcastStreams)
+        );
+        assert_eq!(
+            goal("(40k subscribers on YouTube). Goal: grow our podcast on Spotify").objective,
+            Some(PodcastStreams)
+        );
+        assert_eq!(goal("Our finance podcast's host wrote a book: awareness for the book").objective, Some(Reach));
         assert_eq!(
             goal("Get the word out about our kombucha in Ireland, podcast placement only").objective,
             Some(Reach)
@@ -325,5 +411,7 @@ mod tests {
         assert_eq!(goal("indie and folk music").placements, ListEdit::Keep);
         assert_eq!(goal("only on business and finance podcasts").placements, ListEdit::Only(vec![Placement::Podcast]));
         assert_eq!(goal("music placements please").placements, ListEdit::Replace(vec![Placement::Music]));
+        assert_eq!(goal("Flight: May\nPlacements: music").placements, ListEdit::Replace(vec![Placement::Music]));
+        assert_eq!(goal("we love music").placements, ListEdit::Keep);
     }
 }

@@ -216,7 +216,13 @@ pub fn month_at(tokens: &[Token], i: usize) -> Option<u32> {
                 ])
                 || p.is_dash()
         }) || next.is_some_and(|n| n.digits().is_some() || n.is_dash());
-        if !dated {
+        // A month on its own at the end of a clause: "25k EUR, feb", "scratch that, march", "EUR 35k jan"
+        // (but "we may", "march on").
+        let ends_clause = next.is_none_or(|n| n.is_sym(',') || n.is_sym('.') || n.is_sym(';'));
+        let opens_clause = prev.is_none_or(|p| p.is_sym(',') || p.is_sym(';'));
+        let after_amount = prev.is_some_and(|p| p.is_any(&["k", "m"]) && !p.space_before);
+        let alone = ends_clause && (opens_clause || (t.word() != Some("may") && after_amount));
+        if !dated && !alone {
             return None;
         }
     }
@@ -248,5 +254,10 @@ mod tests {
         assert_eq!(month_at(&t, 1), None);
         assert_eq!(month_at(&t, 5), Some(5));
         assert_eq!(month_at(&lex("May 4"), 0), Some(5));
+        // Alone at the end of a clause: an answer, or after an amount.
+        assert_eq!(month_at(&lex("25k EUR, feb"), 4), Some(2));
+        assert_eq!(month_at(&lex("scratch that, march"), 3), Some(3));
+        assert_eq!(month_at(&lex("EUR 35k jan"), 3), Some(1));
+        assert_eq!(month_at(&lex("we will march"), 2), None);
     }
 }

@@ -49,6 +49,7 @@ impl<'a> Message<'a> {
         let mut norm = String::with_capacity(raw.len());
         let mut offsets = Vec::with_capacity(tokens.len());
         let mut breaks = Vec::new();
+        let mut last_end: Option<usize> = None;
         let mut glued_to_word = false;
         for t in &tokens {
             let piece = match &t.kind {
@@ -61,11 +62,18 @@ impl<'a> Message<'a> {
                     if separates && breaks.last() != Some(&norm.len()) {
                         breaks.push(norm.len());
                     }
+                    last_end = Some(t.span.1);
                     offsets.push(None);
                     glued_to_word = false;
                     continue;
                 }
             };
+            // A line break ends a clause too ("…the launch film\nMarket: Germany").
+            let line_break = last_end.is_some_and(|e| raw.get(e..t.span.0).is_some_and(|gap| gap.contains('\n')));
+            if line_break && breaks.last() != Some(&norm.len()) {
+                breaks.push(norm.len());
+            }
+            last_end = Some(t.span.1);
             if (!glued_to_word || t.space_before) && !norm.is_empty() {
                 norm.push(' ');
             }
@@ -74,6 +82,27 @@ impl<'a> Message<'a> {
             glued_to_word = true;
         }
         Message { raw, norm, tokens, offsets, breaks, today }
+    }
+
+    /// The label of the line that holds normalised offset `at`, normalised, when the line starts with one
+    /// ("Client: Kaze Beverages" → "client"; "Markets: Nordics" → "markets").
+    pub fn line_label(&self, at: usize) -> Option<String> {
+        let token = self.offsets.iter().position(|o| *o == Some(at))?;
+        let start = self.tokens[token].span.0;
+        let line_start = self.raw.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+        let line = self.raw.get(line_start..)?;
+        // "Client: …", "BRIEF – Agence Lumière"; a label reaches to the end of its sentence only, so
+        // "Context: the museum in Barcelona. An awareness campaign in Spain" labels Barcelona alone.
+        let (label, sep) = [":", " – ", " — ", " - "]
+            .iter()
+            .filter_map(|sep| line.find(sep).map(|i| (&line[..i], sep.len())))
+            .min_by_key(|(l, _)| l.len())?;
+        let rest_start = line_start + label.len() + sep;
+        if self.raw.get(rest_start..start).is_none_or(|before| before.contains(['.', '!', '?'])) {
+            return None;
+        }
+        let label = text::normalize(label);
+        (!label.is_empty() && label.split(' ').count() <= 3).then_some(label)
     }
 
     /// The normalised text up to the end of the clause that holds offset `at`.
@@ -249,7 +278,14 @@ pub fn edit_from<T: Clone + PartialEq>(message: &Message<'_>, items: &[(usize, T
     // "without podcasts and video"). Verbs count only in a verb's position, so "our sneaker drop in
     // France" removes nothing.
     let removed = |pos: usize| {
-        let before: Vec<&str> = norm[..pos].split_whitespace().rev().take(4).collect();
+        // Within the item's clause and after any "just"/"only": "drop Utrecht, just Amsterdam".
+        let clause_start = message.breaks.iter().copied().filter(|b| *b <= pos).max().unwrap_or(0);
+        let before: Vec<&str> = norm[clause_start..pos]
+            .split_whitespace()
+            .rev()
+            .take(4)
+            .take_while(|w| !matches!(*w, "just" | "only" | "keep" | "add"))
+            .collect();
         before.iter().enumerate().any(|(i, w)| {
             let ahead = before.get(i + 1).copied();
             match *w {
@@ -284,6 +320,8 @@ pub fn edit_from<T: Clone + PartialEq>(message: &Message<'_>, items: &[(usize, T
     }
     match EditMode::of(message) {
         EditMode::Only => ListEdit::Only(keep),
+        // "add pop, drop latin": both at once.
+        EditMode::Add | EditMode::Replace if !out.is_empty() => ListEdit::Swap { add: keep, remove: out },
         EditMode::Add => ListEdit::Add(keep),
         EditMode::Replace => ListEdit::Replace(keep),
     }
@@ -299,6 +337,10 @@ impl Taken {
     }
     pub(crate) fn take(&mut self, at: usize, len: usize) {
         self.0.push((at, at + len));
+    }
+    /// Where the claimed span that ends at `end` starts.
+    pub(crate) fn start_of_span_ending(&self, end: usize) -> Option<usize> {
+        self.0.iter().find(|(_, b)| *b == end).map(|(a, _)| *a)
     }
 }
 
@@ -355,5 +397,14 @@ mod tests {
         assert_eq!(edit_from(&m, &[(4, "CL")]), ListEdit::Add(vec!["CL"]));
         let m = Message::new("drop Chile", day());
         assert_eq!(edit_from(&m, &[(5, "CL")]), ListEdit::Remove(vec!["CL"]));
+        let m = Message::new("add pop, drop latin", day());
+        let (pop, latin) = (m.norm.find("pop").unwrap_or(0), m.norm.find("latin").unwrap_or(0));
+        assert_eq!(
+            edit_from(&m, &[(pop, "pop"), (latin, "latin")]),
+            ListEdit::Swap { add: vec!["pop"], remove: vec!["latin"] }
+        );
+        let m = Message::new("actually drop Utrecht, just Amsterdam", day());
+        let (u, a) = (m.norm.find("utrecht").unwrap_or(0), m.norm.find("amsterdam").unwrap_or(0));
+        assert_eq!(edit_from(&m, &[(u, "Utrecht"), (a, "Amsterdam")]), ListEdit::Only(vec!["Amsterdam"]));
     }
 }

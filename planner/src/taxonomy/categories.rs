@@ -147,7 +147,12 @@ fn context_score(norm: &str, at: usize, len: usize) -> u32 {
         [w, ..] => AUDIENCE_BEFORE.contains(w),
         [] => false,
     };
-    if taste || AUDIENCE_AFTER.contains(&after) {
+    // "our finance podcast's host" advertises the host's book, not the podcast ("our hotel's booking page"
+    // still advertises the hotel).
+    let mut rest = norm.get(at + len..).unwrap_or("").split_whitespace();
+    let persons = ["host", "hosts", "founder", "founders", "ceo", "owner", "chef", "author", "presenter"];
+    let someone_s = rest.next() == Some("s") && rest.next().is_some_and(|w| persons.contains(&w));
+    if taste || someone_s || AUDIENCE_AFTER.contains(&after) {
         AUDIENCE
     } else if before.iter().any(|w| PRODUCT_BEFORE.contains(w)) {
         ADVERTISED
@@ -235,6 +240,13 @@ const GENERIC: &[(&str, &str)] = &[("podcast", "ADV_21_190"), ("app", "ADV_32_26
 /// The score of a generic product noun: above [`MIN_SCORE`] and two words of a category's name, below
 /// three.
 const GENERIC_SCORE: u32 = 25;
+
+/// The length of the longest curated product phrase that starts at offset `at` of normalised text, so the
+/// audience resolver can tell "a gaming chair" (a product) from "gaming fans".
+pub fn product_at(norm: &str, at: usize) -> Option<usize> {
+    let rest = norm.get(at..)?;
+    keywords().find_all(rest).into_iter().filter(|(start, _, _)| *start == 0).map(|(_, p, _)| p.len()).max()
+}
 
 /// Categories matching free text, best first (at most `limit`).
 pub fn search(query: &str, limit: usize) -> Vec<CategoryMatch> {
