@@ -124,11 +124,22 @@ impl Stack {
             },
         });
         let Value::Object(capabilities) = capabilities else { unreachable!("an object literal") };
-        let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session");
+        // A chromedriver that has just bound its port may still reset the first request on a busy machine:
+        // try again until it answers.
+        let browser = loop {
+            let attempt = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match attempt {
+                Ok(browser) => break browser,
+                Err(e) if started.elapsed() < PATIENCE => {
+                    eprintln!("WebDriver session not yet available ({e}); retrying");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("a WebDriver session: {e}"),
+            }
+        };
         Some(Stack { base: format!("http://{addr}"), browser, downloads, driver, _home: home, _profile: profile })
     }
 

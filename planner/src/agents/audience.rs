@@ -4,8 +4,11 @@
 //! Start at [`resolve`]. Places are matched longest first over the normalised text, and each match takes
 //! its span so "Mexico City" is not also "Mexico", nor "Latin America" also "latin" music. Words that
 //! describe the product ("our fitness app", "a gaming headset") target nothing; words about the audience
-//! ("fitness enthusiasts", "who are into food") do. Cities are kept as the spelling found and settled by the
-//! conversation, which knows every country named ([`resolve_city`]).
+//! ("fitness enthusiasts", "who are into food") do. Places that say where the advertiser is ("Berlin-based",
+//! "HQ in Stuttgart") target nothing either, and those that say where it works ("roasting in Oslo", a brief's
+//! "Agency:" line) give way to the places it targets (`advertiser_home`, `describes_advertiser`).
+//! Cities are kept as the spelling found and settled by the conversation, which knows every country named
+//! ([`resolve_city`]).
 
 use super::lexer::{Token, month_at};
 use super::{ListEdit, Message, Resolution, Resolver, Taken, edit_from, find_table};
