@@ -125,6 +125,20 @@ impl<T> PhraseIndex<T> {
         PhraseIndex { by_first_word }
     }
 
+    /// The longest phrase that starts at byte offset `at` of `norm` (normalised), as whole words.
+    pub fn longest_at<'a>(&'a self, norm: &str, at: usize) -> Option<(&'a str, &'a T)> {
+        let rest = norm.get(at..)?;
+        let first = rest.split(' ').next()?;
+        self.by_first_word
+            .get(first)?
+            .iter()
+            .filter(|(phrase, _)| {
+                rest.starts_with(phrase.as_str()) && rest[phrase.len()..].chars().next().is_none_or(|c| c == ' ')
+            })
+            .max_by_key(|(phrase, _)| phrase.len())
+            .map(|(phrase, value)| (phrase.as_str(), value))
+    }
+
     /// Every whole-word occurrence in `norm` (normalised) as (byte offset, phrase, value), longest phrases
     /// first and then left to right, the order in which overlapping matches should claim the text.
     pub fn find_all<'a>(&'a self, norm: &str) -> Vec<(usize, &'a str, &'a T)> {

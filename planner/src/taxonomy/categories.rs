@@ -244,8 +244,7 @@ const GENERIC_SCORE: u32 = 25;
 /// The length of the longest curated product phrase that starts at offset `at` of normalised text, so the
 /// audience resolver can tell "a gaming chair" (a product) from "gaming fans".
 pub fn product_at(norm: &str, at: usize) -> Option<usize> {
-    let rest = norm.get(at..)?;
-    keywords().find_all(rest).into_iter().filter(|(start, _, _)| *start == 0).map(|(_, p, _)| p.len()).max()
+    keywords().longest_at(norm, at).map(|(phrase, _)| phrase.len())
 }
 
 /// Categories matching free text, best first (at most `limit`).
