@@ -854,7 +854,7 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
     let regions = find_table(norm, REGIONS, &mut taken, |at, p| {
         (p != "anz" || raw_upper(message, at, p)) && !advertiser_home(norm, at, p.len())
     });
-    let city_hits = find_cities(message, &mut taken);
+    let mut city_hits = find_cities(message, &mut taken);
     let countries = find_table(norm, COUNTRY_NAMES, &mut taken, |at, p| {
         let continent = p == "america"
             && prev_words(norm, at, 1).iter().any(|w| matches!(*w, "latin" | "north" | "south" | "central"));
@@ -884,7 +884,6 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
     places.sort_by_key(|(at, _)| *at);
     // A place that only describes the advertiser ("roasting in Oslo since 1998", "Agency: Polar Media,
     // Oslo") gives way to the places the brief targets; alone, it is the market ("a coffee brand in Sweden").
-    let mut city_hits = city_hits;
     let demonyms_at: Vec<usize> = demonyms.iter().map(|(at, _)| *at).collect();
     let describes = |at: usize| !demonyms_at.contains(&at) && describes_advertiser(message, &taken, at);
     let targeted = places.iter().map(|(at, _)| *at).chain(city_hits.iter().map(|(at, _)| *at)).any(|at| !describes(at));
