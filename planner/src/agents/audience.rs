@@ -944,12 +944,15 @@ const AMBIGUOUS_CODES: [&str; 10] = ["ar", "at", "be", "ca", "co", "in", "it", "
 /// A code glued to a currency sign ("AU$", "US$") names the money, and "GB" after a number ("10 GB") a unit.
 fn country_codes(message: &Message<'_>, taken: &mut Taken) -> Vec<(usize, Country)> {
     let mut out = read_codes(message, taken, |code, _| !AMBIGUOUS_CODES.contains(&code));
-    // An ambiguous code in a list of codes, or edited, is a market too: "DE and AT", "ES, PT", "drop BE".
+    // An ambiguous code in a list of markets, or edited, is a market too: "DE and AT", "Germany and AT",
+    // "ES, PT", "drop BE".
     let listed: Vec<String> = out.iter().map(|(_, c): &(usize, Country)| c.as_str().to_ascii_lowercase()).collect();
     let norm = &message.norm;
     out.extend(read_codes(message, taken, |code, at| {
         let beside = |words: Vec<&str>| match words.as_slice() {
-            ["and" | "or" | "plus", other, ..] | [other, ..] => listed.iter().any(|l| l == other),
+            ["and" | "or" | "plus", other, ..] | [other, ..] => {
+                listed.iter().any(|l| l == other) || COUNTRY_NAMES.iter().any(|(name, _)| name == other)
+            }
             [] => false,
         };
         let edited = prev_words(norm, at, 1).first().is_some_and(|w| {
@@ -1421,6 +1424,7 @@ mod tests {
         assert_eq!(audience("AR filter fans in Japan").countries, ListEdit::Replace(vec![Jp]));
         // Unless they stand in a list of codes or are edited; a few codes read in lower case.
         assert_eq!(audience("awareness in DE and AT").countries, ListEdit::Replace(vec![De, At]));
+        assert_eq!(audience("fans in Germany and AT").countries, ListEdit::Replace(vec![De, At]));
         assert_eq!(audience("actually drop BE").countries, ListEdit::Remove(vec![Be]));
         assert_eq!(audience("dairy coop, nz only").countries, ListEdit::Only(vec![Nz]));
     }
