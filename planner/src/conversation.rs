@@ -112,17 +112,11 @@ impl State {
     /// different turns ("starting September 7", then "run through October 4").
     pub fn apply_schedule(&mut self, update: &ScheduleUpdate, today: NaiveDate) {
         if let Some(s) = update.schedule {
-            self.schedule = Some(s);
-            self.start = None;
-            self.end = None;
+            self.settle_schedule(s);
         } else if let Some(start) = update.start {
             let pending = self.end.and_then(|e| e.after(start));
             match (self.schedule, pending) {
-                (_, Some(end)) => {
-                    self.schedule = Some(Schedule { start, end });
-                    self.start = None;
-                    self.end = None;
-                }
+                (_, Some(end)) => self.settle_schedule(Schedule { start, end }),
                 (Some(s), None) if start <= s.end => self.schedule = Some(Schedule { start, ..s }),
                 _ => {
                     self.schedule = None;
@@ -136,11 +130,7 @@ impl State {
                 None => end.alone(today),
             };
             match completed {
-                Some(s) => {
-                    self.schedule = Some(s);
-                    self.start = None;
-                    self.end = None;
-                }
+                Some(s) => self.settle_schedule(s),
                 // A day with no start is kept until a start arrives.
                 None => self.end = Some(end),
             }
@@ -149,6 +139,13 @@ impl State {
             self.schedule = start.and_then(|s| span.from(s));
             self.start = None;
         }
+    }
+
+    /// A whole schedule: no start or end is pending any more.
+    fn settle_schedule(&mut self, schedule: Schedule) {
+        self.schedule = Some(schedule);
+        self.start = None;
+        self.end = None;
     }
 
     /// Settles the brief: countries from cities, the currency, weekly/monthly budgets, defaults.

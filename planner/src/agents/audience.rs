@@ -885,11 +885,15 @@ pub fn resolve(message: &Message<'_>) -> Resolution<AudienceUpdate> {
     // A place that only describes the advertiser ("roasting in Oslo since 1998", "Agency: Polar Media,
     // Oslo") gives way to the places the brief targets; alone, it is the market ("a coffee brand in Sweden").
     let demonyms_at: Vec<usize> = demonyms.iter().map(|(at, _)| *at).collect();
-    let describes = |at: usize| !demonyms_at.contains(&at) && describes_advertiser(message, &taken, at);
-    let targeted = places.iter().map(|(at, _)| *at).chain(city_hits.iter().map(|(at, _)| *at)).any(|at| !describes(at));
-    if targeted {
-        places.retain(|(at, _)| !describes(*at));
-        city_hits.retain(|(at, _)| !describes(*at));
+    let advertiser: Vec<usize> = places
+        .iter()
+        .map(|(at, _)| *at)
+        .chain(city_hits.iter().map(|(at, _)| *at))
+        .filter(|at| !demonyms_at.contains(at) && describes_advertiser(message, &taken, *at))
+        .collect();
+    if places.iter().map(|(at, _)| at).chain(city_hits.iter().map(|(at, _)| at)).any(|at| !advertiser.contains(at)) {
+        places.retain(|(at, _)| !advertiser.contains(at));
+        city_hits.retain(|(at, _)| !advertiser.contains(at));
     }
 
     // Topics before genres and interests, genres before interests ("rock climbing" is outdoors).
